@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make demo` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+DEMO_VAULT ?= ./demo-vault
+
+.PHONY: help setup test lint typecheck pytest demo bench fuzz clean
+
+help:
+	@echo "make demo   - set up, build a demo vault from fictional sample data, and show how to open it"
+	@echo "make test   - set up and run every check (ruff, mypy, pytest)"
+	@echo "make bench  - run the benchmarks in bench/ (slow; prints ratios)"
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "python3 is missing: apt-get install -y python3 python3-venv"; exit 1; }
+	@$(PY) -c 'import venv, ensurepip' 2>/dev/null || { echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+demo: setup
+	$(BIN)/nocontact demo --vault $(DEMO_VAULT)
+
+bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-vault

@@ -1,0 +1,116 @@
+"""Matching identifiers to people: phone numbers, emails, handles and display names.
+
+Normalisation produces a separate matching key; the stored text is never changed. Phone numbers
+go through ``phonenumbers`` with a default region, so ``+1 (628) 555-0142`` (with a non-breaking
+hyphen), ``0016285550142`` and ``16285550142`` all meet at E.164 ``+16285550142``. Numbers are
+never matched on suffixes: +1 800 555 0199 is not +1 415 555 0199.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+
+from nocontact.case import Case, Person
+from nocontact.model import Identifier, Record
+
+__all__ = ["Attribution", "ExMatcher", "normalise", "normalise_phone"]
+
+_DIAL_JUNK = dict.fromkeys(map(ord, " \t\u00a0\u202f\u2007\u2009()-.\u2010\u2011\u2012\u2013\u2014\u2212/"), None)
+
+
+def normalise_phone(raw: str, region: str = "US") -> str:
+    """E.164 for a dialable number; digits only for short codes and what cannot be parsed."""
+    s = raw.strip().translate(_DIAL_JUNK)
+    if not s:
+        return ""
+    if s.startswith("00"):
+        s = "+" + s[2:]
+    try:
+        num = phonenumbers.parse(s, None if s.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        return "".join(ch for ch in s if ch.isdigit() or ch == "+")
+    if phonenumbers.is_possible_number(num):
+        return str(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164))
+    return "".join(ch for ch in s if ch.isdigit() or ch == "+")
+
+
+def normalise(ident: Identifier, region: str = "US") -> str:
+    """The matching key of an identifier, in the conventions the events export uses.
+
+    Phones: E.164. Emails: lower-cased. Telegram: ``user<id>``. Names and handles: as written
+    (a handle that looks like a phone number or email is treated as one).
+    """
+    v = ident.value
+    if ident.kind == "withheld":
+        return ""
+    if ident.kind == "phone":
+        return normalise_phone(v, region)
+    if ident.kind == "email":
+        return v.strip().lower()
+    if ident.kind == "telegram":
+        v = v.strip()
+        return v if v.startswith("user") else f"user{v}"
+    if ident.kind == "handle":
+        v = v.strip()
+        if "@" in v:
+            return v.lower()
+        if any(ch.isdigit() for ch in v) and not any(ch.isalpha() for ch in v):
+            return normalise_phone(v, region)
+        return v
+    return v
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Whether a record is the ex's, and under which normalised identifier."""
+
+    is_ex: bool
+    identifier: str | None
+
+
+class ExMatcher:
+    """Decides, from the case alone, which records are the ex's.
+
+    A record is the ex's when one of the ex's identifiers sent it, or when the user sent it into
+    a one-to-one conversation whose other party is one of them. Sharing a group or being in Cc
+    is not enough. Derived on every read, so new identities re-attribute old imports.
+    """
+
+    def __init__(self, case: Case) -> None:
+        self.region = case.region or "US"
+        self.keys = self._keys(case.ex)
+        self.user_keys = self._keys(case.user)
+
+    def _keys(self, p: Person) -> frozenset[str]:
+        keys: set[str] = set()
+        for ph in p.phones:
+            keys.add(normalise_phone(ph, self.region))
+        for em in p.emails:
+            keys.add(em.strip().lower())
+        for t in p.telegram_ids:
+            keys.add(t if t.startswith("user") else f"user{t}")
+        for h in p.imessage_handles:
+            keys.add(normalise(Identifier("handle", h), self.region))
+        for n in p.display_names():
+            keys.add(n)
+        keys.discard("")
+        return frozenset(keys)
+
+    def key(self, ident: Identifier | None) -> str | None:
+        if ident is None:
+            return None
+        k = normalise(ident, self.region)
+        return k or None
+
+    def attribute(self, rec: Record) -> Attribution:
+        if rec.direction == "outgoing" or rec.direction in ("draft", "failed"):
+            if rec.is_group or len(rec.peers) != 1:
+                return Attribution(False, None)
+            k = self.key(rec.peers[0])
+            return Attribution(k in self.keys, k) if k else Attribution(False, None)
+        k = self.key(rec.sender)
+        if k is None:
+            return Attribution(False, None)
+        return Attribution(k in self.keys, k)

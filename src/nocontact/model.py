@@ -1,0 +1,151 @@
+"""The typed records that flow from importers to the vault.
+
+Importers know formats, not people: they say who sent a record and who else was in the
+conversation, exactly as the source wrote it. Whether that person is the ex is decided later
+(`nocontact.identity`), so adding an identity re-attributes old imports without touching them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+__all__ = [
+    "CATEGORIES",
+    "RECORD_CATEGORIES",
+    "DIRECTIONS",
+    "AttachmentRef",
+    "Category",
+    "Direction",
+    "Identifier",
+    "IdentifierKind",
+    "Problem",
+    "Record",
+    "format_utc",
+]
+
+#: message and call are contact records (what exports are counted in); reaction (a tapback) and
+#: system (a chat notice such as "You blocked this contact") are kept as events but never counted
+#: as records; incident and attachment come from the person's own entries.
+Category = Literal["message", "call", "reaction", "system", "incident", "attachment"]
+CATEGORIES: tuple[str, ...] = ("message", "call", "reaction", "system", "incident", "attachment")
+RECORD_CATEGORIES: tuple[str, ...] = ("message", "call")
+
+#: incoming/outgoing as the person sees them; draft = never sent; failed = send failed.
+#: For calls, the convention is outgoing for placed calls and incoming for every other type
+#: (missed, rejected, blocked ... are kept in ``call_type``).
+Direction = Literal["incoming", "outgoing", "draft", "failed", "unknown"]
+DIRECTIONS: tuple[str, ...] = ("incoming", "outgoing", "draft", "failed", "unknown")
+
+IdentifierKind = Literal["phone", "email", "telegram", "name", "handle", "withheld"]
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """One way a person appears in a source, as the source wrote it (never normalised here)."""
+
+    kind: IdentifierKind
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """A file that came with a record.
+
+    Exactly one of ``data`` (bytes decoded from the source, e.g. MMS base64) or ``related``
+    (a path relative to the import root, e.g. a photo beside a Messenger JSON) is set when the
+    file is included; ``included`` is False for placeholders such as ``<Media omitted>``.
+    """
+
+    name: str
+    mime: str | None = None
+    data: bytes | None = None
+    related: str | None = None
+    included: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One message or call read from a source, exactly as the source holds it.
+
+    ``source_id`` is the record's position in its source in the sense the format's ``id_meaning``
+    defines (element index, line number, ROWID, Message-ID ...). ``utc`` is timezone-aware UTC;
+    ``raw_time`` is the source's own text for that time, ``time_zone`` the zone used to read it
+    and ``time_basis`` how that zone was chosen, so a court can follow the conversion.
+    """
+
+    source_id: str
+    kind: str
+    category: Category
+    utc: datetime
+    raw_time: str
+    time_zone: str
+    time_basis: str
+    direction: Direction
+    sender: Identifier | None = None
+    peers: tuple[Identifier, ...] = ()
+    is_group: bool = False
+    conversation: str | None = None
+    body: str | None = None
+    subject: str | None = None
+    duration_s: int | None = None
+    call_type: int | None = None
+    attachments: tuple[AttachmentRef, ...] = ()
+    natural_key: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def content_digest(self, fmt: str) -> bytes:
+        """A digest of what the record says, independent of where in which file it stood.
+
+        Used for deduplication across overlapping exports. A format with a globally unique id
+        (Message-ID, iMessage guid) sets ``natural_key`` and that id alone decides.
+        """
+        h = hashlib.sha256()
+        if self.natural_key is not None:
+            parts: tuple[str, ...] = (fmt, "natural", self.natural_key)
+        else:
+            parts = (
+                fmt,
+                self.kind,
+                format_utc(self.utc),
+                self.direction,
+                _ident(self.sender),
+                "|".join(_ident(p) for p in sorted(self.peers, key=_ident)),
+                self.body or "",
+                self.subject or "",
+                str(self.duration_s),
+                str(self.call_type),
+            )
+        for p in parts:
+            b = p.encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "big"))
+            h.update(b)
+        return h.digest()
+
+
+def _ident(i: Identifier | None) -> str:
+    return "" if i is None else f"{i.kind}:{i.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something in a source that could not be read as a record.
+
+    Importers yield these instead of raising, so one bad row never ends an import; the caller
+    decides whether a problem aborts the import (the default for structural damage) or is
+    counted. ``fatal`` marks damage after which nothing more can be read (truncation).
+    """
+
+    kind: str
+    position: str
+    message: str
+    excerpt: str = ""
+    fatal: bool = False
+
+
+def format_utc(dt: datetime) -> str:
+    """ISO-8601 UTC floored to milliseconds with a ``Z``: the one way times are written out."""
+    dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"

@@ -1,0 +1,237 @@
+"""Where import bytes come from: plain files, folders, and members of zip archives.
+
+A ``Source`` is a readable stream plus a stable display path (relative to what the person
+named on the command line; inside an archive ``archive.zip!/inner/path``). Archive members are
+streamed straight from the archive, never extracted to a temporary directory, and every member
+is checked for path traversal, links and decompression bombs before it is opened.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Protocol
+
+__all__ = [
+    "ArchiveError",
+    "ArchiveLimits",
+    "FileSource",
+    "Source",
+    "ZipMemberSource",
+    "walk",
+]
+
+HEAD_BYTES = 8192
+
+
+class ArchiveError(Exception):
+    """An archive that is refused: traversal, links, a bomb or a damaged zip. Said plainly."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Caps that stop a zip bomb before it fills the disk or the memory."""
+
+    max_total_uncompressed: int = 64 * 1024**3
+    max_member_uncompressed: int = 16 * 1024**3
+    max_ratio: float = 200.0
+    max_members: int = 200_000
+
+
+class Source(Protocol):
+    """Bytes to import. ``display`` is what the events export calls ``source``."""
+
+    display: str
+    name: str
+    size: int
+
+    def open(self) -> BinaryIO: ...
+
+    def head(self, n: int = HEAD_BYTES) -> bytes: ...
+
+    def related(self, relpath: str) -> Source | None: ...
+
+    def local_path(self) -> Path | None: ...
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A file on disk, named relative to the root the person gave to ``import``."""
+
+    path: Path
+    root: Path
+    display: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+    def head(self, n: int = HEAD_BYTES) -> bytes:
+        with open(self.path, "rb") as f:
+            return f.read(n)
+
+    def related(self, relpath: str) -> Source | None:
+        """A file beside this one, named relative to the import root; never outside it."""
+        rel = PurePosixPath(relpath)
+        if rel.is_absolute() or ".." in rel.parts:
+            return None
+        for base in (self.root, self.path.parent):
+            p = (base / rel).resolve()
+            try:
+                p.relative_to(self.root.resolve())
+            except ValueError:
+                continue
+            if p.is_file():
+                return FileSource(p, self.root, _display_for(p, self.root))
+        return None
+
+    def local_path(self) -> Path | None:
+        return self.path
+
+
+def _display_for(path: Path, root: Path) -> str:
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+        return rel.as_posix() if rel.parts else path.name
+    except ValueError:
+        return path.name
+
+
+class ZipMemberSource:
+    """One member of a zip archive, streamed from the archive with its size verified."""
+
+    def __init__(self, archive: Path, archive_display: str, info: zipfile.ZipInfo,
+                 members: dict[str, zipfile.ZipInfo]) -> None:
+        self.archive = archive
+        self.info = info
+        self._members = members
+        self.display = f"{archive_display}!/{info.filename}"
+        self.name = PurePosixPath(info.filename).name
+        self.size = info.file_size
+        self.archive_display = archive_display
+
+    def open(self) -> BinaryIO:
+        zf = zipfile.ZipFile(self.archive)
+        inner = zf.open(self.info)
+        return _ClosingReader(inner, zf)
+
+    def head(self, n: int = HEAD_BYTES) -> bytes:
+        with self.open() as f:
+            return f.read(n)
+
+    def related(self, relpath: str) -> Source | None:
+        rel = PurePosixPath(relpath)
+        if rel.is_absolute() or ".." in rel.parts:
+            return None
+        here = PurePosixPath(self.info.filename).parent
+        for cand in (str(rel), str(here / rel)):
+            for key, info in self._members.items():
+                if key == cand or key.endswith("/" + cand):
+                    return ZipMemberSource(self.archive, self.archive_display, info, self._members)
+        return None
+
+    def local_path(self) -> Path | None:
+        return None
+
+
+class _ClosingReader(io.RawIOBase):
+    """Reads a zip member and closes the archive with it; counts bytes against the declared size."""
+
+    def __init__(self, inner: BinaryIO, zf: zipfile.ZipFile) -> None:
+        self._inner = inner
+        self._zf = zf
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+            self._zf.close()
+        finally:
+            super().close()
+
+
+def check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
+    """Refuse names that escape the archive, links, and members that inflate like a bomb."""
+    name = info.filename
+    p = PurePosixPath(name.replace("\\", "/"))
+    if name.startswith(("/", "\\")) or p.is_absolute() or (len(name) > 1 and name[1] == ":"):
+        raise ArchiveError(f"refused: the archive names an absolute path ({name!r})")
+    if ".." in p.parts:
+        raise ArchiveError(f"refused: the archive tries to write outside itself ({name!r})")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise ArchiveError(f"refused: the archive holds a symbolic link ({name!r})")
+    if info.file_size > limits.max_member_uncompressed:
+        raise ArchiveError(f"refused: {name!r} would unpack to {info.file_size} bytes, over the limit")
+    if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 10 * 1024**2:
+        raise ArchiveError(f"refused: {name!r} looks like a zip bomb (compression ratio "
+                           f"{info.file_size / info.compress_size:.0f}:1)")
+
+
+def zip_members(archive: Path, archive_display: str,
+                limits: ArchiveLimits | None = None) -> list[ZipMemberSource]:
+    """Every file member of ``archive`` as a source, after checking the whole archive first."""
+    limits = limits or ArchiveLimits()
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as e:
+        raise ArchiveError(f"{archive_display}: not a readable zip archive ({e})") from None
+    with zf:
+        infos = zf.infolist()
+    if len(infos) > limits.max_members:
+        raise ArchiveError(f"{archive_display}: refused, {len(infos)} members is more than {limits.max_members}")
+    total = 0
+    for info in infos:
+        check_member(info, limits)
+        total += info.file_size
+    if total > limits.max_total_uncompressed:
+        raise ArchiveError(f"{archive_display}: refused, it would unpack to {total} bytes, over the limit")
+    members = {i.filename: i for i in infos if not i.is_dir()}
+    return [ZipMemberSource(archive, archive_display, i, members) for i in members.values()]
+
+
+def is_zip(head: bytes) -> bool:
+    return head[:4] in (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def walk(paths: list[Path]) -> Iterator[FileSource]:
+    """Every regular file under the given paths, in a stable order, links not followed.
+
+    Each file is named relative to the folder the person gave (or by its own name when they
+    gave a file), which is what the events export calls ``source``.
+    """
+    for given in paths:
+        if given.is_symlink():
+            continue
+        if given.is_file():
+            yield FileSource(given, given.parent, given.name)
+            continue
+        if not given.is_dir():
+            raise FileNotFoundError(f"{given}: no such file or folder")
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                p = Path(dirpath) / fn
+                if p.is_symlink() or not p.is_file():
+                    continue
+                yield FileSource(p, given, p.relative_to(given).as_posix())
