@@ -64,7 +64,7 @@ class Person:
             v = v.strip()
             if v and v not in cur:
                 cur.append(v)
-        return replace(self, **{field_name: tuple(cur)})
+        return replace(self, **{field_name: tuple(cur)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

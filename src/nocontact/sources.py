@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol, cast
 
 __all__ = [
     "ArchiveError",
@@ -46,9 +46,14 @@ class ArchiveLimits:
 class Source(Protocol):
     """Bytes to import. ``display`` is what the events export calls ``source``."""
 
-    display: str
-    name: str
-    size: int
+    @property
+    def display(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
 
     def open(self) -> BinaryIO: ...
 
@@ -125,7 +130,7 @@ class ZipMemberSource:
     def open(self) -> BinaryIO:
         zf = zipfile.ZipFile(self.archive)
         inner = zf.open(self.info)
-        return _ClosingReader(inner, zf)
+        return cast(BinaryIO, io.BufferedReader(_ClosingReader(inner, zf), 1 << 16))
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
         with self.open() as f:
@@ -149,7 +154,7 @@ class ZipMemberSource:
 class _ClosingReader(io.RawIOBase):
     """Reads a zip member and closes the archive with it; counts bytes against the declared size."""
 
-    def __init__(self, inner: BinaryIO, zf: zipfile.ZipFile) -> None:
+    def __init__(self, inner: IO[bytes], zf: zipfile.ZipFile) -> None:
         self._inner = inner
         self._zf = zf
 
