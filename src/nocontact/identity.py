@@ -9,6 +9,7 @@ never matched on suffixes: +1 800 555 0199 is not +1 415 555 0199.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -45,6 +46,8 @@ def normalise(ident: Identifier, region: str = "US") -> str:
     v = ident.value
     if ident.kind == "withheld":
         return ""
+    if ident.kind == "party":
+        return f"party:{v}"
     if ident.kind == "phone":
         return normalise_phone(v, region)
     if ident.kind == "email":
@@ -60,6 +63,11 @@ def normalise(ident: Identifier, region: str = "US") -> str:
             return normalise_phone(v, region)
         return v
     return v
+
+
+@lru_cache(maxsize=65536)
+def _cached_normalise(ident: Identifier, region: str) -> str:
+    return normalise(ident, region)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,7 @@ class ExMatcher:
 
     def __init__(self, case: Case) -> None:
         self.region = case.region or "US"
+        self._ex = case.ex
         self.keys = self._keys(case.ex)
         self.user_keys = self._keys(case.user)
 
@@ -96,12 +105,14 @@ class ExMatcher:
         for n in p.display_names():
             keys.add(n)
         keys.discard("")
+        if p is self._ex:
+            keys.add("party:ex")
         return frozenset(keys)
 
     def key(self, ident: Identifier | None) -> str | None:
         if ident is None:
             return None
-        k = normalise(ident, self.region)
+        k = _cached_normalise(ident, self.region)
         return k or None
 
     def attribute(self, rec: Record) -> Attribution:

@@ -39,7 +39,8 @@ RECORD_CATEGORIES: tuple[str, ...] = ("message", "call")
 Direction = Literal["incoming", "outgoing", "draft", "failed", "unknown"]
 DIRECTIONS: tuple[str, ...] = ("incoming", "outgoing", "draft", "failed", "unknown")
 
-IdentifierKind = Literal["phone", "email", "telegram", "name", "handle", "withheld"]
+#: ``party`` is used for the person's own entries: ``Identifier("party", "ex")``.
+IdentifierKind = Literal["phone", "email", "telegram", "name", "handle", "withheld", "party"]
 
 
 @dataclass(frozen=True, slots=True)

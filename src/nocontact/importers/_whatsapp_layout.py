@@ -1,0 +1,317 @@
+"""Date/time layouts of WhatsApp "Export chat" headers, detected per file.
+
+WhatsApp writes each message header in the phone's locale: day or month first, 2- or 4-digit
+years, ``.`` ``/`` ``-`` separators (sometimes followed by a space, as in ``13. 6. 2018``), a
+comma or nothing or Finnish ``klo`` between date and time, ``:`` or ``.`` in the time, seconds
+or not, 12 h with ``AM``/``a.m.``/``p. m.`` after a space, U+202F or U+00A0, and either the iOS
+form ``[date, time] `` or the Android form ``date, time - `` (old Android: ``date time: ``).
+
+Detection reads the whole file (pass 1 of the importer): every line that starts like a header
+in *any* layout is reduced to a :class:`Layout` (the shape of the header, not its digits). The
+file's layout is the one of its first line when that line is a header (a real export always
+starts with one, and text pasted into a message cannot come before it), else the most frequent
+one. Lines in another layout are continuation lines (a pasted iOS line inside an Android chat is
+text, not a message).
+
+The day/month order of the chosen layout is decided from its date fields: a 4-digit first
+field is a year (YMD); a first field above 12 means DMY, a second field above 12 means MDY; when
+no field decides, the order in which dates are non-decreasing through the file decides; when
+that does not decide either, the person must say (:class:`DateOrderNeeded`), never a guess.
+
+This module is private (no ``IMPORTERS``): :mod:`nocontact.importers.whatsapp` uses it, and the
+tests use :func:`parse_lines` to check that parsing loses no line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from nocontact.importers.base import DateOrderNeeded, SourceError
+
+__all__ = [
+    "GENERIC_HEADER",
+    "Detected",
+    "Header",
+    "Layout",
+    "ParsedMessage",
+    "Survey",
+    "iter_messages",
+    "parse_lines",
+]
+
+ORDERS = ("DMY", "MDY", "YMD")
+
+#: Any header in any layout, anchored at the start of a line (``re.match``).
+GENERIC_HEADER = re.compile(
+    r"(?P<pre>\ufeff?[\u200e\u200f]*\[?)"
+    r"(?P<f1>\d{1,4})(?P<s1>[./-] ?)(?P<f2>\d{1,2})(?P<s2>[./-] ?)(?P<f3>\d{2,4})(?P<s3>\.?)"
+    r"(?P<dt>,? (?:klo )?)"
+    r"(?P<h>\d{1,2})(?P<ts>[:.])(?P<mi>\d{2})(?:(?P<ss>[:.])(?P<sec>\d{2}))?"
+    r"(?P<mer>[ \u202f\u00a0]?[aApP]\.? ?[mM]\.?)?"
+    r"(?P<term>\] | [-\u2013] |: )"
+)
+
+_MAX_DATE_CHANGES = 200_000
+_REGEX_CACHE: dict[Layout, re.Pattern[str]] = {}
+
+
+class Layout(NamedTuple):
+    """The shape of a header: what stays the same from one header of a file to the next."""
+
+    bracket: bool
+    s1: str
+    s2: str
+    s3: str
+    year_first: bool
+    year_digits: int
+    dt: str
+    ts: str
+    ss: str  # "" when the layout has no seconds
+    meridian: bool
+    term: str
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """A pattern matching exactly this layout's headers at the start of a line.
+
+        Groups: 1 prefix, 2-4 date fields as written, 5 hour, 6 minute, 7 second, 8 meridian.
+        """
+        pat = _REGEX_CACHE.get(self)
+        if pat is None:
+            pat = _REGEX_CACHE[self] = self._compile()
+        return pat
+
+    def _compile(self) -> re.Pattern[str]:
+        e = re.escape
+        if self.year_first:
+            date = r"(\d{4})" + e(self.s1) + r"(\d{1,2})" + e(self.s2) + r"(\d{1,2})"
+        else:
+            year = r"(\d{4})" if self.year_digits == 4 else r"(\d{2})"
+            date = r"(\d{1,2})" + e(self.s1) + r"(\d{1,2})" + e(self.s2) + year
+        pre = r"(\ufeff?[\u200e\u200f]*" + (r"\[)" if self.bracket else ")")
+        sec = e(self.ss) + r"(\d{2})" if self.ss else "()"
+        mer = r"([ \u202f\u00a0]?[aApP]\.? ?[mM]\.?)" if self.meridian else "()"
+        return re.compile(pre + date + e(self.s3) + e(self.dt) + r"(\d{1,2})" + e(self.ts) + r"(\d{2})"
+                          + sec + mer + e(self.term))
+
+    def describe(self) -> str:
+        kind = "iOS [date, time]" if self.bracket else "Android date, time -"
+        return (f"{kind}; year {'first' if self.year_first else 'last'} ({self.year_digits} digits); "
+                f"{'12' if self.meridian else '24'}-hour; {'with' if self.ss else 'without'} seconds")
+
+
+def layout_of(m: re.Match[str]) -> Layout | None:
+    """The layout of a generic header match, or None when its parts contradict each other."""
+    pre, f1, s1, s2, f3, s3, dt, ts, ss, mer, term = m.group(
+        "pre", "f1", "s1", "s2", "f3", "s3", "dt", "ts", "ss", "mer", "term")
+    bracket = pre.endswith("[")
+    if bracket != (term == "] "):
+        return None
+    year_first = len(f1) == 4
+    if year_first:
+        if len(f3) > 2:
+            return None
+        year_digits = 4
+    else:
+        if len(f1) > 2 or len(f3) == 3:
+            return None
+        year_digits = len(f3)
+    return Layout(bracket, s1, s2, s3, year_first, year_digits, dt, ts, ss or "", mer is not None, term)
+
+
+@dataclass
+class _Stats:
+    count: int = 0
+    first_line: int = 0
+    dates: list[tuple[int, int, int]] = field(default_factory=list)
+    last_date: str = ""
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The outcome of pass 1: the file's layout, its date order and how that order was decided."""
+
+    layout: Layout
+    order: str
+    basis: str
+
+
+class Survey:
+    """Pass 1: feed every line; :meth:`result` names the layout and the date order."""
+
+    def __init__(self) -> None:
+        self.stats: dict[Layout, _Stats] = {}
+        self.line_no = 0
+        self.first_layout: Layout | None = None
+
+    def feed(self, line: str) -> tuple[Layout, str] | None:
+        """Note one line; returns its layout and the text after the header when it is a header."""
+        self.line_no += 1
+        m = GENERIC_HEADER.match(line)
+        if m is None:
+            return None
+        lay = layout_of(m)
+        if lay is None:
+            return None
+        st = self.stats.get(lay)
+        if st is None:
+            st = self.stats[lay] = _Stats(first_line=self.line_no)
+            if self.line_no == 1:
+                self.first_layout = lay
+        st.count += 1
+        d = m.group("f1", "f2", "f3")
+        key = "/".join(d)
+        if key != st.last_date:
+            st.last_date = key
+            if len(st.dates) < _MAX_DATE_CHANGES:
+                st.dates.append((int(d[0]), int(d[1]), int(d[2])))
+        return lay, line[m.end():]
+
+    def layout(self) -> Layout | None:
+        if not self.stats:
+            return None
+        if self.first_layout is not None:
+            return self.first_layout
+        return max(self.stats.items(), key=lambda kv: (kv[1].count, -kv[1].first_line))[0]
+
+    def result(self, date_order: str | None = None) -> Detected | None:
+        """The detected layout and order; None when no line is a header.
+
+        Raises :class:`DateOrderNeeded` when the dates fit both day-first and month-first and
+        ``date_order`` does not say which.
+        """
+        lay = self.layout()
+        if lay is None:
+            return None
+        order, basis = decide_order(lay, self.stats[lay].dates, date_order)
+        return Detected(lay, order, basis)
+
+
+def _descents(dates: list[tuple[int, int, int]], order: str) -> int | None:
+    """How often the date goes backwards when read in ``order``; None when a date is impossible."""
+    prev: tuple[int, int, int] | None = None
+    n = 0
+    for a, b, c in dates:
+        y, mo, d = (c, b, a) if order == "DMY" else (c, a, b)
+        if not (1 <= mo <= 12 and 1 <= d <= 31):
+            return None
+        cur = (y, mo, d)
+        if prev is not None and cur < prev:
+            n += 1
+        prev = cur
+    return n
+
+
+def decide_order(lay: Layout, dates: list[tuple[int, int, int]], date_order: str | None) -> tuple[str, str]:
+    """(order, basis) for a layout's dates, as the module docstring explains."""
+    if date_order is not None and date_order not in ORDERS:
+        raise SourceError(f"date order {date_order!r} is not one of DMY, MDY, YMD")
+    if lay.year_first:
+        return "YMD", "year written first"
+    max1 = max((d[0] for d in dates), default=0)
+    max2 = max((d[1] for d in dates), default=0)
+    if max1 > 12 and max2 > 12:
+        raise SourceError("The dates in this chat export do not fit one day/month order "
+                          f"(first field up to {max1}, second up to {max2}); the file may be damaged.")
+    if max1 > 12:
+        return "DMY", f"a first date field above 12 ({max1}) means day first"
+    if max2 > 12:
+        return "MDY", f"a second date field above 12 ({max2}) means month first"
+    dmy, mdy = _descents(dates, "DMY"), _descents(dates, "MDY")
+    if dmy == 0 and mdy:
+        return "DMY", "dates only run forward when read day first"
+    if mdy == 0 and dmy:
+        return "MDY", "dates only run forward when read month first"
+    if date_order in ("DMY", "MDY"):
+        return date_order, "date order given by the person"
+    raise DateOrderNeeded(
+        "Every date in this chat export could be read day-first or month-first (no day is above 12 "
+        "and the dates run forward either way). Tell nocontact which order your phone uses "
+        "(for example 31/12 is DMY, 12/31 is MDY) and import it again.",
+        ("DMY", "MDY"),
+    )
+
+
+class Header(NamedTuple):
+    """One parsed header line."""
+
+    naive: datetime
+    raw_time: str
+    seconds: bool
+    end: int  # index in the line where the text after the header starts
+
+
+def parse_header(line: str, lay: Layout, order: str) -> Header | None:
+    """The header at the start of ``line`` in the file's own layout, or None (continuation)."""
+    m = lay.regex.match(line)
+    if m is None:
+        return None
+    _pre, a, b, c, hs, mis, secs, mer = m.groups()
+    if order == "DMY":
+        d, mo, y = int(a), int(b), int(c)
+    elif order == "MDY":
+        mo, d, y = int(a), int(b), int(c)
+    else:
+        y, mo, d = int(a), int(b), int(c)
+    if y < 100:
+        y += 2000
+    h = int(hs)
+    if mer:
+        if not 1 <= h <= 12:
+            return None
+        pm = mer.lstrip(" \u202f\u00a0")[0] in "pP"
+        h = h % 12 + (12 if pm else 0)
+    try:
+        naive = datetime(y, mo, d, h, int(mis), int(secs) if secs else 0)
+    except ValueError:
+        return None
+    start = m.end(1)
+    stop = m.end() - len(lay.term)
+    return Header(naive, line[start:stop], bool(secs), m.end())
+
+
+@dataclass
+class ParsedMessage:
+    """A header line with its continuation lines, or (``header`` None) lines before any header.
+
+    ``raw_lines`` are the file's lines exactly (split on LF, the LF removed, a CR kept).
+    """
+
+    line_no: int
+    raw_lines: list[str]
+    header: Header | None
+
+
+def iter_messages(lines: Iterable[str], lay: Layout, order: str) -> Iterator[ParsedMessage]:
+    """Group lines into messages: a header in the file's layout starts one, anything else continues."""
+    cur: ParsedMessage | None = None
+    for n, line in enumerate(lines, 1):
+        if line.endswith("\n"):
+            line = line[:-1]
+        h = parse_header(line, lay, order)
+        if h is None:
+            if cur is None:
+                cur = ParsedMessage(n, [line], None)
+            else:
+                cur.raw_lines.append(line)
+            continue
+        if cur is not None:
+            yield cur
+        cur = ParsedMessage(n, [line], h)
+    if cur is not None:
+        yield cur
+
+
+def parse_lines(lines: list[str], date_order: str | None = None) -> tuple[Detected | None, list[ParsedMessage]]:
+    """Both passes over lines held in memory (for tests and small inputs)."""
+    survey = Survey()
+    for line in lines:
+        survey.feed(line)
+    det = survey.result(date_order)
+    if det is None:
+        return None, ([ParsedMessage(1, list(lines), None)] if lines else [])
+    return det, list(iter_messages(lines, det.layout, det.order))

@@ -1,0 +1,142 @@
+"""``nocontact backup`` and ``restore``: the whole vault in one file, still encrypted.
+
+The backup is an uncompressed zip of the vault's own encrypted parts (a consistent snapshot of
+the database, every blob, the header) plus a MANIFEST with the SHA-256 of each. Nothing is
+decrypted to make it, so the file is as safe as the vault. What it reveals is what the vault's
+folder reveals: the number and sizes of stored files and the header (no secrets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import sqlcipher3
+
+from nocontact.vault.store import BLOBS, DATABASE, HEADER, Vault, VaultError, utc_now
+from nocontact.vault.verify import VerifyReport, verify_vault
+
+__all__ = ["BackupInfo", "backup", "restore"]
+
+MANIFEST = "MANIFEST.json"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    files: int
+    size: int
+    head: str
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def backup(vault: Vault, out: Path) -> BackupInfo:
+    """Write the backup to ``out`` atomically (a partial file is never left under that name)."""
+    if out.exists():
+        raise VaultError(f"{out}: a file is already there; choose another name")
+    snapshot = vault.root / f"snapshot-{os.urandom(6).hex()}.tmp"
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with vault.transaction():
+            dst = sqlcipher3.connect(str(snapshot))
+            dst.execute(f"PRAGMA key = \"x'{vault.db_key.hex()}'\"")
+            vault.conn.backup(dst)
+            dst.close()
+            seq, head = vault.head()
+            vault.append_journal("backup", {"head_seq": seq, "head": head, "file_name": out.name})
+        manifest: dict[str, str] = {}
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            members: list[tuple[Path, str]] = [(vault.root / HEADER, HEADER), (snapshot, DATABASE)]
+            blobs = vault.root / BLOBS
+            for sub in sorted(p for p in blobs.iterdir() if p.is_dir()):
+                for p in sorted(sub.iterdir()):
+                    members.append((p, f"{BLOBS}/{sub.name}/{p.name}"))
+            for path, arc in members:
+                manifest[arc] = _sha256_file(path)
+                zf.write(path, arc)
+            zf.writestr(MANIFEST, json.dumps({"format": "nocontact-backup", "version": 1, "created_at": utc_now(),
+                                              "vault_id": vault.vault_id, "journal_head": head,
+                                              "journal_seq": seq, "files": manifest}, indent=1, sort_keys=True))
+        with open(partial, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(partial, out)
+    finally:
+        snapshot.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+    return BackupInfo(out, len(manifest), out.stat().st_size, head)
+
+
+def _allowed(name: str) -> bool:
+    p = PurePosixPath(name)
+    if p.is_absolute() or ".." in p.parts or "\\" in name:
+        return False
+    if name in (HEADER, DATABASE, MANIFEST):
+        return True
+    parts = p.parts
+    return (len(parts) == 3 and parts[0] == BLOBS and len(parts[1]) == 2 and all(c in "0123456789abcdef"
+            for c in parts[1] + parts[2]) and parts[2].startswith(parts[1]))
+
+
+def restore(backup_file: Path, target: Path, passphrase: str | None = None, *,
+            recovery_key: str | None = None) -> VerifyReport:
+    """Unpack a backup into a new folder, open it and verify it; the folder appears only if it verifies."""
+    if target.exists() and any(target.iterdir()):
+        raise VaultError(f"{target}: the folder is not empty; restore into a new folder")
+    try:
+        zf = zipfile.ZipFile(backup_file)
+    except (zipfile.BadZipFile, FileNotFoundError, IsADirectoryError) as e:
+        raise VaultError(f"{backup_file}: not a nocontact backup ({e})") from None
+    staging = target.with_name(target.name + f".restoring-{os.urandom(4).hex()}")
+    try:
+        with zf:
+            names = zf.namelist()
+            if MANIFEST not in names:
+                raise VaultError(f"{backup_file}: not a nocontact backup (no {MANIFEST})")
+            bad = [n for n in names if not _allowed(n)]
+            if bad:
+                raise VaultError(f"{backup_file}: refused, it holds an unexpected entry {bad[0]!r}")
+            manifest = json.loads(zf.read(MANIFEST))
+            files: dict[str, str] = manifest.get("files", {})
+            missing = set(files) - set(names)
+            if missing:
+                raise VaultError(f"{backup_file}: incomplete, {sorted(missing)[0]} is missing")
+            staging.mkdir(parents=True, mode=0o700)
+            for name in names:
+                if name == MANIFEST:
+                    continue
+                if name not in files:
+                    raise VaultError(f"{backup_file}: {name} is not listed in the manifest")
+                dest = staging / name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                h = hashlib.sha256()
+                with zf.open(name) as src, open(dest, "wb") as out:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        h.update(chunk)
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+                if h.hexdigest() != files[name]:
+                    raise VaultError(f"{backup_file}: {name} is damaged (its SHA-256 does not match the manifest)")
+        with Vault.open(staging, passphrase, recovery_key=recovery_key) as v:
+            report = verify_vault(v)
+        if not report.ok:
+            raise VaultError(f"{backup_file}: the restored vault does not verify: {report.problems[0]}")
+        if target.exists():
+            target.rmdir()
+        os.replace(staging, target)
+        return report
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,231 @@
+"""The encrypted, content-addressed blob store for originals and attachments.
+
+A blob is the file's bytes encrypted with AES-256-GCM in 1 MiB chunks, so a gigabyte export is
+stored and read back with flat memory. Each chunk is authenticated with its index and a
+last-chunk flag, so reordering, truncating or flipping any byte is detected. The blob's name is
+HMAC-SHA256 of its content under a vault key: equal files share one blob, and someone holding the
+disk cannot test whether a known file is present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+__all__ = ["BlobCorrupt", "BlobInfo", "BlobReader", "BlobStore"]
+
+MAGIC = b"NCBLOB1\x00"
+CHUNK = 1 << 20
+TAG = 16
+HEADER_LEN = len(MAGIC) + 8 + 4
+
+
+class BlobCorrupt(Exception):
+    """A blob that is missing, truncated or altered."""
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    name: str
+    sha256: str
+    size: int
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    def __init__(self, root: Path, key: bytes, name_key: bytes) -> None:
+        self.root = root
+        self._aead = AESGCM(key)
+        self._name_key = name_key
+
+    def path_for(self, name: str) -> Path:
+        return self.root / name[:2] / name
+
+    def put_stream(self, stream: BinaryIO) -> BlobInfo:
+        """Encrypt ``stream`` into the store; returns its name, SHA-256 and size. Durable on return."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        prefix = os.urandom(8)
+        header = MAGIC + prefix + struct.pack(">I", CHUNK)
+        sha = hashlib.sha256()
+        mac = hmac.new(self._name_key, digestmod=hashlib.sha256)
+        tmp = self.root / f"tmp-{os.urandom(8).hex()}"
+        size = 0
+        try:
+            with open(tmp, "wb") as out:
+                out.write(header)
+                index = 0
+                chunk = stream.read(CHUNK)
+                while True:
+                    nxt = stream.read(CHUNK) if len(chunk) == CHUNK else b""
+                    last = not nxt
+                    sha.update(chunk)
+                    mac.update(chunk)
+                    size += len(chunk)
+                    nonce = prefix + struct.pack(">I", index)
+                    aad = header + struct.pack(">I?", index, last)
+                    out.write(self._aead.encrypt(nonce, chunk, aad))
+                    if last:
+                        break
+                    chunk = nxt
+                    index += 1
+                out.flush()
+                os.fsync(out.fileno())
+            name = mac.hexdigest()
+            final = self.path_for(name)
+            if final.exists():
+                tmp.unlink()
+            else:
+                final.parent.mkdir(exist_ok=True)
+                os.replace(tmp, final)
+                _fsync_dir(final.parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return BlobInfo(name=name, sha256=sha.hexdigest(), size=size)
+
+    def put_bytes(self, data: bytes) -> BlobInfo:
+        return self.put_stream(io.BytesIO(data))
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """Decrypted chunks of a blob; raises BlobCorrupt on any damage."""
+        path = self.path_for(name)
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            raise BlobCorrupt(f"blob {name[:16]}… is missing") from None
+        with f:
+            header = f.read(HEADER_LEN)
+            if len(header) != HEADER_LEN or not header.startswith(MAGIC):
+                raise BlobCorrupt(f"blob {name[:16]}… has a damaged header")
+            prefix = header[len(MAGIC):len(MAGIC) + 8]
+            (chunk,) = struct.unpack(">I", header[-4:])
+            index = 0
+            block = f.read(chunk + TAG)
+            while True:
+                nxt = f.read(chunk + TAG)
+                last = not nxt
+                nonce = prefix + struct.pack(">I", index)
+                try:
+                    yield self._aead.decrypt(nonce, block, header + struct.pack(">I?", index, last))
+                except InvalidTag:
+                    raise BlobCorrupt(f"blob {name[:16]}… is altered or truncated (chunk {index} "
+                                      "fails authentication)") from None
+                if last:
+                    return
+                block = nxt
+                index += 1
+
+    def read(self, name: str) -> bytes:
+        return b"".join(self.chunks(name))
+
+    def open(self, name: str) -> BlobReader:
+        return BlobReader(self, name)
+
+    def check(self, name: str) -> tuple[str, int]:
+        """Decrypt the whole blob; return its SHA-256 and size. Also checks the name (HMAC)."""
+        sha = hashlib.sha256()
+        mac = hmac.new(self._name_key, digestmod=hashlib.sha256)
+        size = 0
+        for c in self.chunks(name):
+            sha.update(c)
+            mac.update(c)
+            size += len(c)
+        if not hmac.compare_digest(mac.hexdigest(), name):
+            raise BlobCorrupt(f"blob {name[:16]}… does not hold the content its name commits to")
+        return sha.hexdigest(), size
+
+    def names(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if sub.is_dir():
+                for p in sorted(sub.iterdir()):
+                    yield p.name
+
+
+class BlobReader(io.RawIOBase):
+    """A read-only, seekable view of a blob that decrypts one chunk at a time.
+
+    Lets a stored original be re-read (rescans, zip members, bundles) without ever writing the
+    plaintext to disk.
+    """
+
+    def __init__(self, store: BlobStore, name: str) -> None:
+        self._store = store
+        self._name = name
+        path = store.path_for(name)
+        try:
+            self._f = open(path, "rb")
+        except FileNotFoundError:
+            raise BlobCorrupt(f"blob {name[:16]}… is missing") from None
+        header = self._f.read(HEADER_LEN)
+        if len(header) != HEADER_LEN or not header.startswith(MAGIC):
+            raise BlobCorrupt(f"blob {name[:16]}… has a damaged header")
+        self._header = header
+        self._prefix = header[len(MAGIC):len(MAGIC) + 8]
+        (self._chunk,) = struct.unpack(">I", header[-4:])
+        total = path.stat().st_size - HEADER_LEN
+        self._nchunks = max(1, -(-total // (self._chunk + TAG)))
+        last_len = total - (self._nchunks - 1) * (self._chunk + TAG) - TAG
+        self._size = (self._nchunks - 1) * self._chunk + max(0, last_len)
+        self._pos = 0
+        self._cache: tuple[int, bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def _load(self, index: int) -> bytes:
+        if self._cache and self._cache[0] == index:
+            return self._cache[1]
+        self._f.seek(HEADER_LEN + index * (self._chunk + TAG))
+        block = self._f.read(self._chunk + TAG)
+        last = index == self._nchunks - 1
+        nonce = self._prefix + struct.pack(">I", index)
+        try:
+            data = self._store._aead.decrypt(nonce, block, self._header + struct.pack(">I?", index, last))
+        except InvalidTag:
+            raise BlobCorrupt(f"blob {self._name[:16]}… is altered (chunk {index})") from None
+        self._cache = (index, data)
+        return data
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._pos >= self._size:
+            return 0
+        index, off = divmod(self._pos, self._chunk)
+        data = self._load(index)
+        n = min(len(b), len(data) - off)
+        b[:n] = data[off:off + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()

@@ -1,0 +1,358 @@
+"""Events in the vault: how a row's content hash is defined, and the append-only operations.
+
+Rows are never updated or deleted. A correction is a ``revisions`` row, a removal a
+``retractions`` row, each pointing at the original and each journaled; reading applies them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nocontact.case import Case, case_from_json, case_to_json
+from nocontact.model import Identifier, Record, format_utc
+from nocontact.vault.journal import canonical_json
+from nocontact.vault.store import Vault, VaultError, utc_now
+
+__all__ = [
+    "CONTENT_FIELDS",
+    "REVISABLE",
+    "StoredEvent",
+    "add_attachment_file",
+    "channel_for",
+    "content_hash",
+    "current_case",
+    "event_content",
+    "iter_events",
+    "log_incident",
+    "retract",
+    "revise",
+    "save_case",
+    "set_boundary",
+    "current_boundary",
+]
+
+#: The columns of ``events`` that the content hash covers, in the canonical object.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "origin", "source_sha256", "source_display", "source_pos", "format", "kind", "category", "channel",
+    "direction", "occurred_at", "raw_time", "time_zone", "time_basis", "sender_kind", "sender", "peers",
+    "is_group", "conversation", "body", "subject", "duration_s", "call_type", "location", "witnesses",
+    "police_report", "officer", "impact", "extra",
+)
+
+#: What a person may correct with ``nocontact correct``; evidence text from a source is not among them.
+REVISABLE: tuple[str, ...] = ("occurred_at", "channel", "body", "location", "witnesses", "police_report",
+                              "officer", "impact", "direction")
+
+_CHANNELS = {
+    "sms": "sms", "mms": "mms", "call": "call", "imessage": "imessage", "imessage_reaction": "imessage",
+    "email": "email", "whatsapp": "whatsapp", "voicemail": "voicemail",
+}
+
+
+def channel_for(kind: str) -> str:
+    """The DESIGN.md channel of an importer's kind (``telegram_call`` -> ``telegram``)."""
+    if kind in _CHANNELS:
+        return _CHANNELS[kind]
+    for prefix in ("telegram", "messenger", "instagram", "whatsapp", "google_voice", "imessage"):
+        if kind.startswith(prefix):
+            return {"google_voice": "sms"}.get(prefix, prefix)
+    return "other"
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def event_content(row: dict[str, Any]) -> dict[str, Any]:
+    """The canonical content object of an event row (peers and extra decoded from JSON text)."""
+    out = {k: row.get(k) for k in CONTENT_FIELDS}
+    out["peers"] = json.loads(out["peers"]) if isinstance(out["peers"], str) else (out["peers"] or [])
+    out["extra"] = json.loads(out["extra"]) if isinstance(out["extra"], str) else (out["extra"] or {})
+    out["is_group"] = bool(out["is_group"])
+    return out
+
+
+def record_row(rec: Record, *, fmt: str, source_sha256: str, source_display: str) -> dict[str, Any]:
+    """A Record as the columns of ``events`` (without ids and hashes)."""
+    return {
+        "origin": "import",
+        "source_sha256": source_sha256,
+        "source_display": source_display,
+        "source_pos": rec.source_id,
+        "format": fmt,
+        "kind": rec.kind,
+        "category": rec.category,
+        "channel": channel_for(rec.kind),
+        "direction": rec.direction,
+        "occurred_at": format_utc(rec.utc),
+        "occurred_us": int(rec.utc.timestamp() * 1_000_000),
+        "raw_time": rec.raw_time,
+        "time_zone": rec.time_zone,
+        "time_basis": rec.time_basis,
+        "sender_kind": rec.sender.kind if rec.sender else None,
+        "sender": rec.sender.value if rec.sender else None,
+        "peers": [[p.kind, p.value] for p in rec.peers],
+        "is_group": rec.is_group,
+        "conversation": rec.conversation,
+        "body": rec.body,
+        "subject": rec.subject,
+        "duration_s": rec.duration_s,
+        "call_type": rec.call_type,
+        "location": None,
+        "witnesses": None,
+        "police_report": None,
+        "officer": None,
+        "impact": None,
+        "extra": dict(rec.extra),
+    }
+
+
+_INSERT_COLS = ("dedupe_key", "import_id", *CONTENT_FIELDS, "occurred_us", "content_hash", "recorded_at")
+INSERT_SQL = (f"INSERT OR IGNORE INTO events({', '.join(_INSERT_COLS)}) "
+              f"VALUES ({', '.join('?' for _ in _INSERT_COLS)})")
+
+
+def insert_event(conn: Any, row: dict[str, Any], *, dedupe_key: str, import_id: int | None,
+                 attachments: list[dict[str, Any]]) -> tuple[int | None, str]:
+    """Insert one event unless its dedupe key is present; returns (row id or None, content hash)."""
+    content = event_content(row)
+    content["attachments"] = hashable_attachments(attachments)
+    h = content_hash(content)
+    values = [dedupe_key, import_id]
+    for k in CONTENT_FIELDS:
+        v = content[k]
+        if k in ("peers", "extra"):
+            v = json.dumps(v, ensure_ascii=False, sort_keys=True)
+        elif k == "is_group":
+            v = int(v)
+        values.append(v)
+    values += [row["occurred_us"], h, utc_now()]
+    cur = conn.execute(INSERT_SQL, values)
+    if cur.rowcount == 0:
+        return None, h
+    event_id = int(cur.lastrowid)
+    for a in attachments:
+        conn.execute("INSERT INTO attachments(event_id, blob, sha256, size, name, mime, included) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (event_id, a.get("blob"), a["sha256"], a["size"], a["name"], a["mime"], int(a["included"])))
+    return event_id, h
+
+
+def attachments_of(conn: Any, event_id: int) -> list[dict[str, Any]]:
+    """The attachment list as the content hash covers it (blob names excluded: they are keyed)."""
+    rows = conn.execute("SELECT sha256, size, name, mime, included, blob FROM attachments WHERE event_id = ? "
+                        "ORDER BY id", (event_id,)).fetchall()
+    return [{"sha256": r[0], "size": r[1], "name": r[2], "mime": r[3], "included": bool(r[4]), "blob": r[5]}
+            for r in rows]
+
+
+def hashable_attachments(atts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: a[k] for k in ("sha256", "size", "name", "mime", "included")} for a in atts]
+
+
+# ---- reading -------------------------------------------------------------------------------
+@dataclass
+class StoredEvent:
+    """An event as read back, with its latest revision applied and its retraction noted."""
+
+    id: int
+    row: dict[str, Any]
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    revised: bool = False
+    retracted: bool = False
+    retraction_reason: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[key]
+
+    @property
+    def utc(self) -> datetime:
+        return datetime.fromisoformat(str(self.row["occurred_at"]).replace("Z", "+00:00"))
+
+    def sender_identifier(self) -> Identifier | None:
+        if self.row["sender_kind"] is None:
+            return None
+        return Identifier(self.row["sender_kind"], self.row["sender"])
+
+    def peer_identifiers(self) -> tuple[Identifier, ...]:
+        return tuple(Identifier(k, v) for k, v in json.loads(self.row["peers"]))
+
+    def as_record(self) -> Record:
+        """A Record view, so attribution uses one matcher for imported and stored events."""
+        return Record(source_id=str(self.row["source_pos"] or self.id), kind=self.row["kind"],
+                      category=self.row["category"], utc=self.utc, raw_time=self.row["raw_time"],
+                      time_zone=self.row["time_zone"], time_basis=self.row["time_basis"],
+                      direction=self.row["direction"], sender=self.sender_identifier(),
+                      peers=self.peer_identifiers(), is_group=bool(self.row["is_group"]),
+                      body=self.row["body"])
+
+
+def iter_events(vault: Vault, *, include_retracted: bool = False) -> Iterator[StoredEvent]:
+    conn = vault.conn
+    revisions: dict[int, dict[str, Any]] = {}
+    for event_id, fields in conn.execute("SELECT event_id, fields FROM revisions ORDER BY id"):
+        revisions.setdefault(event_id, {}).update(json.loads(fields))
+    retracted = dict(conn.execute("SELECT event_id, reason FROM retractions").fetchall())
+    att: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute("SELECT event_id, sha256, size, name, mime, included, blob FROM attachments ORDER BY id"):
+        att.setdefault(r[0], []).append({"sha256": r[1], "size": r[2], "name": r[3], "mime": r[4],
+                                         "included": bool(r[5]), "blob": r[6]})
+    cur = conn.execute("SELECT * FROM events ORDER BY occurred_us, id")
+    cols = [d[0] for d in cur.description]
+    for values in cur:
+        row = dict(zip(cols, values, strict=True))
+        eid = int(row["id"])
+        if eid in retracted and not include_retracted:
+            continue
+        ev = StoredEvent(eid, row, att.get(eid, []), retracted=eid in retracted,
+                         retraction_reason=retracted.get(eid))
+        if eid in revisions:
+            row = dict(row)
+            row.update(revisions[eid])
+            ev.row = row
+            ev.revised = True
+        yield ev
+
+
+def get_event(vault: Vault, event_id: int) -> StoredEvent:
+    for ev in iter_events(vault, include_retracted=True):
+        if ev.id == event_id:
+            return ev
+    raise VaultError(f"there is no event {event_id} in this vault ('nocontact events' lists them)")
+
+
+# ---- the person's own entries -------------------------------------------------------------
+def _manual_row(*, occurred: datetime, raw_time: str, time_zone: str, channel: str, kind: str,
+                category: str, body: str, direction: str = "incoming", **sibl: str | None) -> dict[str, Any]:
+    return {
+        "origin": "manual", "source_sha256": None, "source_display": None, "source_pos": None,
+        "format": None, "kind": kind, "category": category, "channel": channel, "direction": direction,
+        "occurred_at": format_utc(occurred), "occurred_us": int(occurred.timestamp() * 1_000_000),
+        "raw_time": raw_time, "time_zone": time_zone, "time_basis": "entered by the person",
+        "sender_kind": "party", "sender": "ex", "peers": [], "is_group": False, "conversation": None,
+        "body": body, "subject": None, "duration_s": None, "call_type": None,
+        "location": sibl.get("location"), "witnesses": sibl.get("witnesses"),
+        "police_report": sibl.get("police_report"), "officer": sibl.get("officer"),
+        "impact": sibl.get("impact"), "extra": {},
+    }
+
+
+def log_incident(vault: Vault, *, occurred: datetime, raw_time: str, time_zone: str, channel: str,
+                 what: str, location: str | None = None, witnesses: str | None = None,
+                 police_report: str | None = None, officer: str | None = None,
+                 impact: str | None = None, attach: list[Path] | None = None) -> int:
+    """Record an incident in the person's own words (SIBL fields), with files if given."""
+    row = _manual_row(occurred=occurred, raw_time=raw_time, time_zone=time_zone, channel=channel,
+                      kind="incident", category="incident", body=what, location=location,
+                      witnesses=witnesses, police_report=police_report, officer=officer, impact=impact)
+    atts = [_store_file(vault, p) for p in (attach or [])]
+    with vault.transaction() as conn:
+        eid, h = insert_event(conn, row, dedupe_key="manual:" + os.urandom(16).hex(), import_id=None,
+                              attachments=atts)
+        assert eid is not None
+        vault.append_journal("manual_entry", {"event_id": eid, "content_hash": h,
+                                              "attachments": [a["sha256"] for a in atts]})
+    return eid
+
+
+def _store_file(vault: Vault, path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise VaultError(f"{path}: no such file")
+    with open(path, "rb") as f:
+        info = vault.blobs.put_stream(f)
+    import mimetypes
+
+    mime, _ = mimetypes.guess_type(path.name)
+    return {"blob": info.name, "sha256": info.sha256, "size": info.size, "name": path.name, "mime": mime,
+            "included": True}
+
+
+def add_attachment_file(vault: Vault, path: Path, *, note: str = "", event_id: int | None = None) -> int:
+    """Store a screenshot, photo or PDF byte-for-byte as evidence (its own event)."""
+    att = _store_file(vault, path)
+    now = datetime.now(UTC)
+    row = _manual_row(occurred=now, raw_time=format_utc(now), time_zone="UTC", channel="other",
+                      kind="attachment", category="attachment", body=note)
+    row["sender_kind"] = None
+    row["sender"] = None
+    if event_id is not None:
+        row["extra"] = {"attached_to_event": str(event_id)}
+    with vault.transaction() as conn:
+        eid, h = insert_event(conn, row, dedupe_key="manual:" + os.urandom(16).hex(), import_id=None,
+                              attachments=[att])
+        assert eid is not None
+        vault.append_journal("attachment", {"event_id": eid, "content_hash": h, "sha256": att["sha256"],
+                                            "size": att["size"]})
+    return eid
+
+
+def revise(vault: Vault, event_id: int, fields: dict[str, str], reason: str) -> int:
+    """Append a correction; the original row stays exactly as it was."""
+    bad = [k for k in fields if k not in REVISABLE]
+    if bad:
+        raise VaultError(f"cannot correct {', '.join(bad)}; correctable: {', '.join(REVISABLE)}")
+    if not fields:
+        raise VaultError("nothing to correct: give at least one field")
+    get_event(vault, event_id)
+    with vault.transaction() as conn:
+        cur = conn.execute("INSERT INTO revisions(event_id, fields, reason, recorded_at, journal_seq) "
+                           "VALUES (?, ?, ?, ?, 0)",
+                           (event_id, json.dumps(fields, ensure_ascii=False, sort_keys=True), reason, utc_now()))
+        rid = int(cur.lastrowid)
+        seq, _ = vault.append_journal("revision", {"revision_id": rid, "event_id": event_id, "fields": fields,
+                                                    "reason": reason})
+        conn.execute("UPDATE revisions SET journal_seq = ? WHERE id = ?", (seq, rid))
+    return rid
+
+
+def retract(vault: Vault, event_id: int, reason: str) -> int:
+    """Append a retraction: the event stops counting, but stays in the vault and the journal."""
+    if not reason.strip():
+        raise VaultError("say why the event is retracted (--why)")
+    ev = get_event(vault, event_id)
+    if ev.retracted:
+        raise VaultError(f"event {event_id} is already retracted")
+    with vault.transaction() as conn:
+        cur = conn.execute("INSERT INTO retractions(event_id, reason, recorded_at, journal_seq) VALUES (?, ?, ?, 0)",
+                           (event_id, reason, utc_now()))
+        rid = int(cur.lastrowid)
+        seq, _ = vault.append_journal("retraction", {"retraction_id": rid, "event_id": event_id, "reason": reason})
+        conn.execute("UPDATE retractions SET journal_seq = ? WHERE id = ?", (seq, rid))
+    return rid
+
+
+# ---- case and boundary ---------------------------------------------------------------------
+def save_case(vault: Vault, case: Case) -> None:
+    text = case_to_json(case)
+    with vault.transaction() as conn:
+        cur = conn.execute("INSERT INTO case_versions(case_json, recorded_at, journal_seq) VALUES (?, ?, 0)",
+                           (text, utc_now()))
+        seq, _ = vault.append_journal("case", {"case_sha256": hashlib.sha256(text.encode()).hexdigest()})
+        conn.execute("UPDATE case_versions SET journal_seq = ? WHERE id = ?", (seq, cur.lastrowid))
+
+
+def current_case(vault: Vault) -> Case:
+    row = vault.conn.execute("SELECT case_json FROM case_versions ORDER BY id DESC LIMIT 1").fetchone()
+    return case_from_json(row[0]) if row else Case()
+
+
+def set_boundary(vault: Vault, occurred: datetime, *, event_id: int | None = None, note: str = "") -> None:
+    with vault.transaction() as conn:
+        cur = conn.execute("INSERT INTO boundaries(occurred_at, event_id, note, recorded_at, journal_seq) "
+                           "VALUES (?, ?, ?, ?, 0)", (format_utc(occurred), event_id, note, utc_now()))
+        seq, _ = vault.append_journal("boundary", {"occurred_at": format_utc(occurred), "event_id": event_id})
+        conn.execute("UPDATE boundaries SET journal_seq = ? WHERE id = ?", (seq, cur.lastrowid))
+
+
+def current_boundary(vault: Vault) -> tuple[datetime, int | None] | None:
+    row = vault.conn.execute("SELECT occurred_at, event_id FROM boundaries ORDER BY id DESC LIMIT 1").fetchone()
+    if not row:
+        return None
+    return datetime.fromisoformat(row[0].replace("Z", "+00:00")), row[1]

@@ -1,0 +1,291 @@
+"""One import = one transaction: the original stored byte-for-byte, then the events, then the journal.
+
+Write order (docs/vault-format.md, "Write order"): the original's blob is written and synced
+first; the source row, event rows, attachments and the journal entry follow in one database
+transaction. A crash before the commit leaves at most an unreferenced blob, which ``verify``
+reports as harmless and the next import of the same file reuses.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, BinaryIO
+
+from nocontact.identity import ExMatcher
+from nocontact.importers.base import Importer, ImportContext, SourceError
+from nocontact.model import RECORD_CATEGORIES, Problem, Record
+from nocontact.sources import Source
+from nocontact.vault.blobs import BlobInfo
+from nocontact.vault.events import insert_event, record_row
+from nocontact.vault.journal import MerkleRoot
+from nocontact.vault.store import Vault, utc_now
+
+__all__ = ["ImportFailed", "ImportSummary", "import_source"]
+
+Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, records read)
+
+
+class ImportFailed(Exception):
+    """The whole import was undone; the vault is as it was. The message names file and position."""
+
+
+@dataclass
+class ImportSummary:
+    """What ``nocontact import --json`` prints per source file (a stable interface)."""
+
+    source: str
+    format: str
+    records_read: int = 0
+    records_by_kind: dict[str, int] = field(default_factory=dict)
+    attributed: int = 0
+    skipped_unrelated: int = 0
+    already_in_vault: int = 0
+    added: int = 0
+    problems: list[dict[str, str]] = field(default_factory=list)
+    sha256: str = ""
+    system_lines: int = 0
+    reactions: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["problems"] = list(self.problems)
+        return d
+
+
+class _Counting(io.RawIOBase):
+    def __init__(self, inner: BinaryIO, tick: Callable[[int], None]) -> None:
+        self._inner = inner
+        self._tick = tick
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self._tick(n)
+        return n
+
+    def seekable(self) -> bool:
+        return bool(self._inner.seekable())
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self._inner.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self._inner.tell())
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+class _CountingSource:
+    """Wraps a source so the progress bar can show bytes read by the importer."""
+
+    def __init__(self, inner: Source, tick: Callable[[int], None]) -> None:
+        self._inner = inner
+        self._tick = tick
+
+    @property
+    def display(self) -> str:
+        return self._inner.display
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def size(self) -> int:
+        return self._inner.size
+
+    def open(self) -> BinaryIO:
+        return io.BufferedReader(_Counting(self._inner.open(), self._tick), 1 << 16)  # type: ignore[return-value]
+
+    def head(self, n: int = 8192) -> bytes:
+        return self._inner.head(n)
+
+    def related(self, relpath: str) -> Source | None:
+        return self._inner.related(relpath)
+
+    def local_path(self) -> Any:
+        return self._inner.local_path()
+
+
+class _Ordinals:
+    """Numbers identical records within one source, so two identical texts in one minute stay two.
+
+    Keys are (time, digest); records of real exports come in time order, so entries far behind
+    the newest time are dropped to keep memory flat on million-message files.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[int, bytes], int] = {}
+        self._newest = 0
+
+    def next(self, t_us: int, digest: bytes) -> int:
+        k = (t_us, digest)
+        n = self._seen.get(k, 0)
+        self._seen[k] = n + 1
+        if t_us > self._newest:
+            self._newest = t_us
+        if len(self._seen) > 200_000:
+            horizon = self._newest - 86_400_000_000
+            self._seen = {key: v for key, v in self._seen.items() if key[0] >= horizon}
+        return n
+
+
+def _is_related(rec: Record, matcher: ExMatcher) -> tuple[bool, str | None]:
+    a = matcher.attribute(rec)
+    if a.is_ex:
+        return True, a.identifier
+    if rec.category in ("system", "reaction") and not rec.is_group:
+        for p in rec.peers:
+            if matcher.key(p) in matcher.keys:
+                return True, matcher.key(p)
+    return False, None
+
+
+def _store_attachment(vault: Vault, source: Source, ref: Any) -> dict[str, Any]:
+    info: BlobInfo | None = None
+    if ref.data is not None:
+        info = vault.blobs.put_bytes(ref.data)
+    elif ref.related is not None and ref.included:
+        rel = source.related(ref.related)
+        if rel is not None:
+            with rel.open() as f:
+                info = vault.blobs.put_stream(f)
+    if info is None:
+        return {"blob": None, "sha256": None, "size": None, "name": ref.name, "mime": ref.mime, "included": False}
+    return {"blob": info.name, "sha256": info.sha256, "size": info.size, "name": ref.name, "mime": ref.mime,
+            "included": True}
+
+
+def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportContext, *,
+                  keep_unrelated: bool = False, progress: Progress | None = None,
+                  max_problems: int = 1000) -> ImportSummary:
+    """Import one source all-or-nothing; raises ``ImportFailed`` (vault unchanged) on a fatal problem."""
+    summary = ImportSummary(source=source.display, format=importer.name)
+    total = source.size
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(done[0], total, summary.records_read)
+
+    with source.open() as f:
+        original = vault.blobs.put_stream(f)
+    summary.sha256 = original.sha256
+    counted: Source = _CountingSource(source, tick) if progress is not None else source
+    matcher = ExMatcher(ctx.case)
+    ordinals = _Ordinals()
+    merkle = MerkleRoot()
+    kinds: Counter[str] = Counter()
+    try:
+        with vault.transaction() as conn:
+            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (original.sha256,)).fetchone()
+            if row is None:
+                cur = conn.execute("INSERT INTO sources(sha256, blob, size, display, format, first_imported_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)",
+                                   (original.sha256, original.name, original.size, source.display, importer.name,
+                                    utc_now()))
+                source_row = int(cur.lastrowid)
+            else:
+                source_row = int(row[0])
+            cur = conn.execute("INSERT INTO imports(source_id, display, format, imported_at, records_read, inserted, "
+                               "already_in_vault, skipped_unrelated, problems, summary, journal_seq) "
+                               "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, '{}', 0)",
+                               (source_row, source.display, importer.name, utc_now()))
+            import_id = int(cur.lastrowid)
+            first_id: int | None = None
+            last_id: int | None = None
+            try:
+                items = importer.read(counted, ctx)
+                for item in items:
+                    if isinstance(item, Problem):
+                        if item.fatal:
+                            raise ImportFailed(f"{source.display}: {item.message} (at {item.position})")
+                        summary.problems.append({"kind": item.kind, "position": item.position,
+                                                 "message": item.message})
+                        if len(summary.problems) > max_problems:
+                            raise ImportFailed(f"{source.display}: more than {max_problems} unreadable parts; "
+                                               "this does not look like a healthy export")
+                        continue
+                    rec = item
+                    if rec.category in RECORD_CATEGORIES:
+                        summary.records_read += 1
+                        kinds[rec.kind] += 1
+                    elif rec.category == "system":
+                        summary.system_lines += 1
+                    elif rec.category == "reaction":
+                        summary.reactions += 1
+                    related, _ident = _is_related(rec, matcher)
+                    if related and rec.category in RECORD_CATEGORIES:
+                        summary.attributed += 1
+                    if not related and not keep_unrelated:
+                        if rec.category in RECORD_CATEGORIES:
+                            summary.skipped_unrelated += 1
+                        continue
+                    digest = rec.content_digest(importer.name)
+                    t_us = int(rec.utc.timestamp() * 1_000_000)
+                    n = ordinals.next(t_us, digest) if rec.natural_key is None else 0
+                    dkey = f"{digest.hex()}:{n}"
+                    exists = conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dkey,)).fetchone()
+                    if exists:
+                        if rec.category in RECORD_CATEGORIES:
+                            summary.already_in_vault += 1
+                        continue
+                    atts = [_store_attachment(vault, source, a) for a in rec.attachments]
+                    evrow = record_row(rec, fmt=importer.name, source_sha256=original.sha256,
+                                       source_display=source.display)
+                    eid, h = insert_event(conn, evrow, dedupe_key=dkey, import_id=import_id, attachments=atts)
+                    if eid is None:
+                        summary.already_in_vault += 1
+                        continue
+                    summary.added += 1
+                    merkle.add(h)
+                    first_id = eid if first_id is None else first_id
+                    last_id = eid
+            except SourceError as e:
+                pos = f" (at {e.position})" if e.position else ""
+                raise ImportFailed(f"{source.display}: {e}{pos}") from None
+            except (RecursionError, MemoryError):
+                raise ImportFailed(f"{source.display}: the file is built in a way nocontact refuses to read "
+                                   "(nested too deeply or too large to hold)") from None
+            summary.records_by_kind = dict(kinds)
+            body = {
+                "import_id": import_id, "source_sha256": original.sha256, "source_size": original.size,
+                "source_display": source.display, "format": importer.name,
+                "records_read": summary.records_read, "added": summary.added,
+                "already_in_vault": summary.already_in_vault, "skipped_unrelated": summary.skipped_unrelated,
+                "problems": len(summary.problems), "events_merkle_root": merkle.hexdigest(),
+                "first_event_id": first_id, "last_event_id": last_id,
+            }
+            seq, _ = vault.append_journal("import", body)
+            import json
+
+            conn.execute("UPDATE imports SET records_read = ?, inserted = ?, already_in_vault = ?, "
+                         "skipped_unrelated = ?, problems = ?, summary = ?, journal_seq = ? WHERE id = ?",
+                         (summary.records_read, summary.added, summary.already_in_vault,
+                          summary.skipped_unrelated, len(summary.problems),
+                          json.dumps(summary.as_json(), ensure_ascii=False), seq, import_id))
+    except BaseException:
+        _drop_unreferenced(vault, original.name)
+        raise
+    return summary
+
+
+def _drop_unreferenced(vault: Vault, blob: str) -> None:
+    """After a failed import, remove the original's blob unless something already referenced it."""
+    try:
+        used = vault.conn.execute("SELECT 1 FROM sources WHERE blob = ? UNION SELECT 1 FROM attachments "
+                                  "WHERE blob = ?", (blob, blob)).fetchone()
+    except Exception:  # noqa: BLE001 - never mask the original error
+        return
+    if not used:
+        vault.blobs.path_for(blob).unlink(missing_ok=True)

@@ -1,0 +1,164 @@
+"""The database schema as named, ordered migrations, each applied in a transaction and recorded.
+
+Never edit a migration that has shipped: add a new one. ``verify`` and later versions rely on
+the names in the ``migrations`` table to know what shape they are reading.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MIGRATIONS", "apply_migrations"]
+
+_INITIAL = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    blob TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    display TEXT NOT NULL,
+    format TEXT,
+    first_imported_at TEXT NOT NULL
+);
+
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    display TEXT NOT NULL,
+    format TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    records_read INTEGER NOT NULL,
+    inserted INTEGER NOT NULL,
+    already_in_vault INTEGER NOT NULL,
+    skipped_unrelated INTEGER NOT NULL,
+    problems INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    journal_seq INTEGER NOT NULL
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL,
+    import_id INTEGER REFERENCES imports(id),
+    source_sha256 TEXT,
+    source_display TEXT,
+    source_pos TEXT,
+    format TEXT,
+    kind TEXT NOT NULL,
+    category TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    occurred_us INTEGER NOT NULL,
+    raw_time TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    time_basis TEXT NOT NULL,
+    sender_kind TEXT,
+    sender TEXT,
+    peers TEXT NOT NULL,
+    is_group INTEGER NOT NULL,
+    conversation TEXT,
+    body TEXT,
+    subject TEXT,
+    duration_s INTEGER,
+    call_type INTEGER,
+    location TEXT,
+    witnesses TEXT,
+    police_report TEXT,
+    officer TEXT,
+    impact TEXT,
+    extra TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX events_time ON events(occurred_us);
+CREATE INDEX events_source ON events(source_display, source_pos);
+
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    blob TEXT,
+    sha256 TEXT,
+    size INTEGER,
+    name TEXT NOT NULL,
+    mime TEXT,
+    included INTEGER NOT NULL
+);
+CREATE INDEX attachments_event ON attachments(event_id);
+
+CREATE TABLE revisions (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    fields TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    journal_seq INTEGER NOT NULL
+);
+
+CREATE TABLE retractions (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    journal_seq INTEGER NOT NULL
+);
+
+CREATE TABLE case_versions (
+    id INTEGER PRIMARY KEY,
+    case_json TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    journal_seq INTEGER NOT NULL
+);
+
+CREATE TABLE boundaries (
+    id INTEGER PRIMARY KEY,
+    occurred_at TEXT NOT NULL,
+    event_id INTEGER REFERENCES events(id),
+    note TEXT,
+    recorded_at TEXT NOT NULL,
+    journal_seq INTEGER NOT NULL
+);
+
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+
+CREATE TABLE journal_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+"""
+
+#: (name, SQL). Appended to, never edited.
+MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL),)
+
+
+def apply_migrations(conn: Any, now: str) -> list[str]:
+    """Apply every migration not yet recorded, each in its own transaction; return their names."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {r[0] for r in conn.execute("SELECT name FROM migrations")}
+    applied: list[str] = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in sql.split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute("INSERT INTO migrations(name, applied_at) VALUES (?, ?)", (name, now))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
