@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 
 from nocontact.importers.base import ImportContext, Match, SourceError
 from nocontact.importers.typedstream import TypedStreamError, decode_attributed_body, heuristic_text
-from nocontact.model import AttachmentRef, Direction, Identifier, Problem, Record
+from nocontact.model import AttachmentRef, Category, Direction, Identifier, Problem, Record
 from nocontact.sources import Source
 
 __all__ = ["IMPORTERS", "ChatDbImporter", "apple_time"]
@@ -200,7 +200,7 @@ class ChatDbImporter:
         if isinstance(service, str) and service:
             extra.append(("service", service))
         kind = "sms" if service == "SMS" else "imessage"
-        category: str
+        category: Category
         if isinstance(item_type, int) and item_type != 0:
             category, kind = "system", "imessage_system"
             extra.append(("item_type", str(item_type)))
@@ -229,7 +229,7 @@ class ChatDbImporter:
             attachments = tuple(_attachments(con, source, int(rowid)))  # type: ignore[call-overload]
         conversation = (chat.name or chat.identifier) if chat else None
         yield Record(
-            source_id=str(rowid), kind=kind, category=category,  # type: ignore[arg-type]
+            source_id=str(rowid), kind=kind, category=category,
             utc=utc, raw_time=str(date), time_zone="UTC", time_basis=basis, direction=direction,
             sender=sender, peers=peers, is_group=is_group, conversation=conversation, body=body,
             subject=subject if isinstance(subject, str) else None, attachments=attachments,
