@@ -127,21 +127,22 @@ def events(raw: IO[bytes], what: str) -> tuple[XEscapeRepair, Iterator[tuple[str
                 ev = next(it)
             except StopIteration:
                 return
-            except ijson.IncompleteJSONError as e:
+            except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
                 # The parser's own message quotes the file's text: never repeat it.
-                if reader._eof and not reader._out:
+                detail = str(e.args[0] if e.args else "")
+                if "premature EOF" in detail or "Incomplete JSON" in detail:
                     raise SourceError(
                         f"This {what} ends in the middle (it looks cut off, for example by an "
                         f"interrupted download or copy). Export it again and import the new file.",
                         f"byte {reader.consumed}") from None
+                if "UTF8" in detail or isinstance(e, UnicodeDecodeError):
+                    raise SourceError(
+                        f"This {what} is damaged: it holds bytes that are not UTF-8 text "
+                        f"(within its first {reader.consumed} bytes). Export it again and import the new file.",
+                        f"byte {reader.consumed}") from None
                 raise SourceError(
-                    f"This {what} is damaged: it stops being valid JSON around byte "
-                    f"{reader.consumed}. Export it again and import the new file.",
-                    f"byte {reader.consumed}") from e.__cause__
-            except (ijson.JSONError, UnicodeDecodeError, ValueError):
-                raise SourceError(
-                    f"This {what} is damaged: it stops being valid JSON around byte "
-                    f"{reader.consumed}. Export it again and import the new file.",
+                    f"This {what} is damaged: it stops being valid JSON within its first "
+                    f"{reader.consumed} bytes. Export it again and import the new file.",
                     f"byte {reader.consumed}") from None
             yield ev
 
