@@ -1,0 +1,580 @@
+"""WhatsApp "Export chat": Android ``.txt`` and iOS ``.zip`` (``_chat.txt`` plus media).
+
+Exporting app: WhatsApp Messenger for Android and iOS (versions seen: Android 2.18-2.25, iOS
+2.18-25.x), menu *More > Export chat*. There is no published field reference; the facts used
+here are in the project's ``FORMATS.md`` section 2 (gathered from whatstk, chat-miner and
+whatsapp-chat-parser and their issue trackers, https://github.com/lucasrodes/whatstk,
+https://github.com/Pustur/whatsapp-chat-parser).
+
+Why the tricky parts are done as they are:
+
+* **Layouts.** The header follows the phone locale and the file says nothing about it, so the
+  layout and the day/month order are detected from the whole file in a first streaming pass
+  (:mod:`nocontact.importers._whatsapp_layout`); an undecidable order raises
+  ``DateOrderNeeded`` unless ``ctx.date_order`` says, never a silent guess.
+* **Anchored headers.** Only a line that *starts* with a header in the file's own layout starts a
+  message. A continuation line that starts with a date, a pasted header of another layout and a
+  quoted header in the middle of a line stay text of the message they belong to.
+* **Exact bodies.** A body is the message's lines joined with ``\\n`` exactly as in the file,
+  minus the header (and ``Name: ``). Lines are split on LF only (never ``str.splitlines``, which
+  would split on U+2028 and others). iOS ends every message with CRLF but writes bare LF inside
+  a message: the one CR that ends the message's last line is the message terminator and is not
+  part of the body; any other CR is kept. U+200E marks are kept in bodies.
+* **System notices** (encryption notice, blocks, group changes, in several languages) are
+  records of category ``system``, even when WhatsApp labels them with an author, as it does
+  since 2024 (the encryption notice labelled with the other person's name). A text marked with
+  U+200E that is not a media placeholder, a deletion or a call is a notice too.
+* **Media placeholders** (``<Media omitted>``, ``IMG-... (file attached)``, ``<attached: ...>``,
+  ``image omitted``, localised) become ``AttachmentRef(included=False)``, or carry the bytes when
+  the zip (or the folder, for a bare ``.txt``) holds the named file. ``This message was deleted``
+  and the ``<This message was edited>`` suffix stay in the body as written and set ``extra``
+  flags ``deleted``/``edited``.
+* **Times** are naive wall-clock times read in ``ctx.source_timezone`` (SourceError when it is
+  not set). Android headers have minute precision and stay at the minute.
+* **Ids.** ``source_id`` is the 1-based line number (lines split on LF) of the message's first
+  line, in the chat text (``_chat.txt`` for a zip).
+* **Who.** Authors are names as saved on the exporting phone (``Identifier("name", ...)``), or a
+  phone number for an unsaved contact (``Identifier("phone", ...)``). A message is outgoing when
+  its author is one of the user's names or phones. A chat is a group when it has more than two
+  authors or group notices; otherwise its other party is the chat title from the file name
+  ("WhatsApp Chat with X") or the one author who is not the user.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from nocontact.identity import normalise_phone
+from nocontact.importers._whatsapp_layout import (
+    GENERIC_HEADER,
+    Detected,
+    ParsedMessage,
+    Survey,
+    iter_messages,
+    layout_of,
+)
+from nocontact.importers.base import ImportContext, Match, SourceError
+from nocontact.model import AttachmentRef, Identifier, Problem, Record
+from nocontact.sources import ArchiveError, Source, ZipMemberSource, is_zip, zip_members
+
+__all__ = [
+    "IMPORTERS",
+    "WhatsAppTxtImporter",
+    "WhatsAppZipImporter",
+    "chat_title",
+    "classify",
+]
+
+LRM = "\u200e"
+KIND = "whatsapp"
+
+# --- data tables: notices, media placeholders, deletions, calls (several languages) -------------
+
+#: Texts of notices WhatsApp writes, as regular expressions matched at the start of the text
+#: (after U+200E marks). A line whose whole text (author or not) matches is a system notice.
+NOTICES: tuple[str, ...] = (
+    # end-to-end encryption (en, de, es, fr, it, pt, nl, ru, tr, fi, cs, ja)
+    r"Messages (?:and calls )?(?:to this (?:group|chat) )?are (?:now secured with )?end-to-end encrypt",
+    r"Messages and calls are end-to-end encrypted",
+    r"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt",
+    r"Nachrichten (?:in diesem Chat|an diese Gruppe) ",
+    r"Los mensajes y las llamadas están cifrados de extremo a extremo",
+    r"Los mensajes (?:en este chat|de este grupo) ",
+    r"Les messages et les appels sont chiffrés de bout en bout",
+    r"I messaggi e le chiamate sono crittografati end-to-end",
+    r"As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta",
+    r"As mensagens e ligações são protegidas com criptografia de ponta a ponta",
+    r"Berichten en oproepen worden end-to-end versleuteld",
+    r"Сообщения и звонки защищены сквозным шифрованием",
+    r"Mesajlar ve aramalar uçtan uca şifrelidir",
+    r"Viestit ja puhelut ovat päästä päähän salattuja",
+    r"Zprávy a hovory jsou koncově šifrované",
+    r"Správy a hovory sú chránené end-to-end šifrovaním",
+    r"メッセージと通話はエンドツーエンド暗号化",
+    # blocking
+    r"You blocked this contact",
+    r"You unblocked this contact",
+    r"Du hast diesen Kontakt (?:blockiert|freigegeben)",
+    r"Bloqueaste a este contacto",
+    r"Desbloqueaste a este contacto",
+    r"Vous avez bloqué ce contact",
+    r"Hai bloccato questo contatto",
+    r"Você bloqueou (?:esse|este) contato",
+    r"Je hebt deze contactpersoon geblokkeerd",
+    # security code, disappearing messages, business chats
+    r"Your security code with .{1,200} changed",
+    r"Dein Sicherheitscode für .{1,200} hat sich geändert",
+    r"Tu código de seguridad con .{1,200} cambió",
+    r"Votre code de sécurité avec .{1,200} a changé",
+    r"Disappearing messages were turned",
+    r"This chat is with a business account",
+)
+
+#: Group notices (also make the chat a group): "X created group", "X added Y", "X left" ...
+GROUP_NOTICES: tuple[str, ...] = (
+    r".*\bcreated group\b",
+    r".*\bcreated this group\b",
+    r".* added .+",
+    r".* removed .+",
+    r".* left$",
+    r".* joined using this group's invite link",
+    r".* changed the (?:subject|group description|group name)\b",
+    r".* changed (?:this group's|the group) (?:icon|settings)",
+    r".* deleted this group's icon",
+    r".* is now an admin\b",
+    r"You're now an admin\b",
+    r"You were added\b",
+    r".* hat die Gruppe .* erstellt",
+    r".* hat .* hinzugefügt",
+    r".* hat .* entfernt",
+    r".* hat die Gruppe verlassen",
+    r".* creó el grupo",
+    r".* añadió a .+",
+    r".* eliminó a .+",
+    r".* salió del grupo",
+    r".* a créé le groupe",
+    r".* a ajouté .+",
+    r".* a retiré .+",
+    r".* est parti",
+    r".* ha creato il gruppo",
+    r".* ha aggiunto .+",
+    r".* ha rimosso .+",
+    r".* criou o grupo",
+    r".* adicionou .+",
+    r".* removeu .+",
+    r".* saiu$",
+    r".* heeft groep .* aangemaakt",
+    r".* heeft .* toegevoegd",
+    r".* создал\(а\) группу",
+)
+
+_NOTICE_RE = re.compile("|".join(f"(?:{p})" for p in NOTICES))
+_GROUP_NOTICE_RE = re.compile("|".join(f"(?:{p})" for p in GROUP_NOTICES))
+
+#: Phrases that betray a notice in what looks like an author: only notices quoting the
+#: members' own text (a subject, a description) can hold a ": ", e.g.
+#: ``X changed the subject from "a: b" to "c"``.
+_NOTICE_IN_AUTHOR = re.compile(
+    r" (?:changed the (?:subject|group name|group description)|created group|"
+    r"hat (?:den Betreff|die Gruppe|den Gruppennamen|die Gruppenbeschreibung)|"
+    r"cambió (?:el asunto|el nombre|la descripción)|creó el grupo|a modifié|a créé le groupe|"
+    r"ha cambiato|ha creato il gruppo|mudou o|criou o grupo|heeft (?:de|groep)) ")
+
+#: Android whole-text media placeholders, localised.
+_MEDIA_OMITTED = re.compile(
+    r"<(?:Media omitted|Medien ausgeschlossen|Multimedia omitido|Archivo omitido|Médias omis|"
+    r"Media omessi|Mídia oculta|Arquivo de mídia oculto|Media weggelaten|Без медиафайлов|"
+    r"Medya dahil edilmedi|Media tidak disertakan|Media jätetty pois|Média vynechána|"
+    r"Médiá vynechané|メディアは含まれていません)>\r?\Z")
+
+#: iOS "image omitted" and friends, localised (after an optional U+200E).
+_IOS_OMITTED = re.compile(
+    r"\u200e?(?P<what>image|video|audio|sticker|GIF|document|Contact card|"
+    r"Bild|Video|Audio|Sticker|Dokument|Kontaktkarte|imagen|vídeo|documento|"
+    r"image|vidéo|document|immagine|documento|imagem|afbeelding|"
+    r"изображение|видео|аудио) (?:omitted|weggelassen|omitid[oa]|absente?|omess[oa]|ocultad[oa]|"
+    r"weggelaten|отсутствует)\r?\Z")
+
+#: "IMG-20250224-WA0001.jpg (file attached)", localised; a caption may follow on the next lines.
+_FILE_ATTACHED = re.compile(
+    r"\u200e?(?P<name>[^\n<>:\"/\\|?*]+?\.[A-Za-z0-9]{1,5}) \((?:file attached|Datei angehängt|"
+    r"archivo adjunto|fichier joint|file allegato|arquivo anexado|bestand bijgevoegd|"
+    r"файл добавлен|dosya ekli|tiedosto liitetty|soubor připojen|súbor pripojený)\)")
+
+#: iOS "<attached: 00000042-PHOTO-....jpg>", localised.
+_IOS_ATTACHED = re.compile(
+    r"\u200e?<(?:attached|Anhang|adjunto|pièce jointe|allegato|anexado|bijgevoegd|"
+    r"прикреплено|eklendi|liite|příloha|príloha) ?: (?P<name>[^<>\n]+)>")
+
+_DELETED = re.compile(
+    r"\u200e?(?:This message was deleted\.?|You deleted this message\.?|"
+    r"Diese Nachricht wurde gelöscht\.?|Du hast diese Nachricht gelöscht\.?|"
+    r"Se eliminó este mensaje\.?|Eliminaste este mensaje\.?|Ce message a été supprimé\.?|"
+    r"Vous avez supprimé ce message\.?|Questo messaggio è stato eliminato\.?|"
+    r"Mensagem apagada\.?|Esta mensagem foi apagada\.?|Dit bericht is verwijderd\.?|"
+    r"Данное сообщение удалено\.?|Bu mesaj silindi\.?|Tämä viesti poistettiin\.?|"
+    r"Tato zpráva byla smazána\.?|このメッセージは削除されました)\r?\Z")
+
+_EDITED = re.compile(
+    r"[ \u200e]<(?:This message was edited|Diese Nachricht wurde bearbeitet|Se editó este mensaje|"
+    r"Ce message a été modifié|Questo messaggio è stato modificato|Esta mensagem foi editada|"
+    r"Dit bericht is bewerkt|Сообщение изменено|Bu mesaj düzenlendi)>\r?\Z")
+
+_MISSED_CALL = re.compile(
+    r"\u200e?(?:Missed (?:voice|video|group voice|group video) call|Verpasster (?:Sprach|Video)anruf|"
+    r"Llamada (?:de voz|de video|de vídeo) perdida|Appel (?:vocal|vidéo) manqué|"
+    r"Chiamata (?:vocale|video) persa|Chamada de (?:voz|vídeo) perdida|"
+    r"Gemiste (?:spraak|video)oproep)\r?\Z")
+
+_PHONE_AUTHOR = re.compile(r"\+[\d \u00a0\u202f()\u2010\u2011\u2012\u2013-]{6,}\Z")
+
+#: Chat titles in export file names ("WhatsApp Chat with X.txt", "WhatsApp Chat - X.zip").
+_TITLE = re.compile(
+    r"^(?:WhatsApp Chat with |WhatsApp Chat - |WhatsApp-Chat mit |WhatsApp Chat mit |"
+    r"Chat de WhatsApp con |Discussion WhatsApp avec |Chat WhatsApp con |Conversa do WhatsApp com |"
+    r"WhatsApp-chat met |Чат WhatsApp с |WhatsApp Sohbeti: )(?P<title>.+?)(?:\.txt|\.zip)?$")
+
+
+def chat_title(file_name: str) -> str | None:
+    """The chat's name from an export's file name, or None."""
+    m = _TITLE.match(file_name)
+    return m.group("title") if m else None
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """What the text after a header is: who wrote it and whether it is a notice."""
+
+    author: str | None
+    text: str
+    system: bool
+    group_notice: bool = False
+
+
+def classify(rest: str) -> Classified:
+    """Split the first line's text after the header into author and text, and spot notices."""
+    bare = rest.lstrip(LRM)
+    idx = bare.find(": ")
+    if idx <= 0:
+        return Classified(None, rest, True, _GROUP_NOTICE_RE.match(bare) is not None)
+    author = bare[:idx]
+    if _NOTICE_IN_AUTHOR.search(author):
+        return Classified(None, rest, True, True)
+    text = bare[idx + 2:]
+    t = text.lstrip(LRM)
+    if _NOTICE_RE.match(t):
+        return Classified(author, text, True)
+    if text.startswith(LRM) and not (
+        _IOS_ATTACHED.match(text) or _IOS_OMITTED.match(text) or _DELETED.match(text)
+        or _MISSED_CALL.match(text) or _MEDIA_OMITTED.match(t) or _FILE_ATTACHED.match(text)
+    ):
+        return Classified(author, text, True, _GROUP_NOTICE_RE.match(t) is not None)
+    return Classified(author, text, False)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def _text_lines(binary: BinaryIO) -> io.TextIOWrapper:
+    """Lines split on LF only, LF kept, CR kept, bytes that are not UTF-8 kept as surrogates."""
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="\n")
+
+
+class _Clock:
+    """Naive wall-clock time to UTC in one zone, caching each day's offset when it is constant."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._days: dict[tuple[int, int, int], timedelta | None] = {}
+
+    def utc(self, naive: datetime) -> datetime:
+        key = (naive.year, naive.month, naive.day)
+        if key in self._days:
+            off = self._days[key]
+        else:
+            start = datetime(*key, tzinfo=self.zone).utcoffset()
+            end = datetime(*key, 23, 59, 59, tzinfo=self.zone).utcoffset()
+            off = start if start == end else None
+            self._days[key] = off
+        if off is None:
+            return naive.replace(tzinfo=self.zone).astimezone(UTC)
+        return (naive - off).replace(tzinfo=UTC)
+
+
+@dataclass
+class _Chat:
+    detected: Detected
+    authors: list[str]
+    group: bool
+    title: str | None
+
+
+_PROBLEM_TEXT = ("line {n} and the {k} line(s) after it hold bytes that are not UTF-8 text; "
+                 "the message was not read (the original file is kept unchanged)")
+
+
+class _Reader:
+    """Both passes over one chat text; shared by the .txt and the .zip importer."""
+
+    def __init__(self, opener: Callable[[], BinaryIO], display: str, title: str | None,
+                 ctx: ImportContext, media: Callable[[str], AttachmentRef | None]) -> None:
+        self.opener = opener
+        self.display = display
+        self.title = title
+        self.ctx = ctx
+        self.media = media
+
+    def survey(self) -> _Chat:
+        survey = Survey()
+        per_layout: dict[object, tuple[dict[str, None], list[bool]]] = {}
+        with self.opener() as f:
+            for line in _text_lines(f):
+                got = survey.feed(line)
+                if got is None:
+                    continue
+                lay, rest = got
+                slot = per_layout.get(lay)
+                if slot is None:
+                    slot = per_layout[lay] = ({}, [False])
+                c = classify(rest)
+                if c.system:
+                    if c.group_notice:
+                        slot[1][0] = True
+                elif c.author is not None and len(slot[0]) < 2000:
+                    slot[0].setdefault(c.author, None)
+        if survey.line_no == 0:
+            raise SourceError(f"{self.display} is empty (0 bytes): there is no chat in it to import.")
+        det = survey.result(self.ctx.date_order)
+        if det is None:
+            raise SourceError(f"{self.display} is not a WhatsApp chat export: no line starts with a "
+                              "date and time the way WhatsApp writes messages.", "line 1")
+        authors, grp = per_layout.get(det.layout, ({}, [False]))
+        return _Chat(det, list(authors), grp[0] or len(authors) > 2, self.title)
+
+    def read(self) -> Iterator[Record | Problem]:
+        if self.ctx.source_timezone is None:
+            raise SourceError(
+                f"{self.display}: WhatsApp writes local times without a time zone. Set the case's "
+                "source_timezone (the zone the phone was in, for example America/Los_Angeles) and "
+                "import again.")
+        chat = self.survey()
+        zone = self.ctx.source_timezone
+        clock = _Clock(zone)
+        zone_name = zone.key
+        basis = self.ctx.timezone_basis
+        user_names = set(self.ctx.case.user.display_names())
+        region = self.ctx.region
+        user_phones = {normalise_phone(p, region) for p in self.ctx.case.user.phones} - {""}
+
+        def ident(author: str) -> Identifier:
+            return Identifier("phone", author) if _PHONE_AUTHOR.match(author) else Identifier("name", author)
+
+        def is_user(author: str) -> bool:
+            if author in user_names:
+                return True
+            return bool(user_phones) and _PHONE_AUTHOR.match(author) is not None \
+                and normalise_phone(author, region) in user_phones
+
+        authors = chat.authors
+        idents = {a: ident(a) for a in authors}
+        other: Identifier | None = None
+        if not chat.group:
+            others = [a for a in authors if not is_user(a)]
+            if chat.title is not None and chat.title not in user_names:
+                other = ident(chat.title)
+            elif len(others) == 1:
+                other = idents[others[0]]
+        extra_base = (("date_order", chat.detected.order), ("date_order_basis", chat.detected.basis),
+                      ("layout", "ios" if chat.detected.layout.bracket else "android"))
+        lay, order = chat.detected.layout, chat.detected.order
+        with self.opener() as f:
+            for pm in iter_messages(_text_lines(f), lay, order):
+                yield from self._emit(pm, chat, clock, zone_name, basis, is_user, idents, ident,
+                                      other, extra_base)
+
+    def _emit(self, pm: ParsedMessage, chat: _Chat, clock: _Clock, zone_name: str, basis: str,
+              is_user: Callable[[str], bool], idents: dict[str, Identifier],
+              ident: Callable[[str], Identifier], other: Identifier | None,
+              extra_base: tuple[tuple[str, str], ...]) -> Iterator[Record | Problem]:
+        h = pm.header
+        n = pm.line_no
+        if h is None:
+            yield Problem("orphan_lines", f"line {n}",
+                          f"{len(pm.raw_lines)} line(s) before the first message header were not read "
+                          "as a message")
+            return
+        lines = pm.raw_lines
+        for ln in lines:
+            if _UNDECODABLE.search(ln):
+                yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=len(lines) - 1))
+                return
+        first = lines[0][h.end:]
+        c = classify(first)
+        last = lines[-1]
+        crlf = last.endswith("\r")
+        if len(lines) == 1:
+            text = c.text[:-1] if crlf else c.text
+        else:
+            tail = last[:-1] if crlf else last
+            text = "\n".join((c.text, *lines[1:-1], tail))
+        extra: list[tuple[str, str]] = list(extra_base)
+        if crlf:
+            extra.append(("line_end", "CRLF"))
+        if not h.seconds:
+            extra.append(("time_precision", "minute"))
+        utc = clock.utc(h.naive)
+        if c.system:
+            if c.author is not None:
+                extra.append(("notice_label", c.author))
+            yield Record(str(n), KIND, "system", utc, h.raw_time, zone_name, basis, "unknown",
+                         body=text, is_group=chat.group, conversation=chat.title, extra=tuple(extra))
+            return
+        author = c.author
+        assert author is not None
+        sender = idents.get(author) or ident(author)
+        outgoing = is_user(author)
+        if chat.group or not outgoing:
+            peers = tuple(idents[a] for a in chat.authors if a != author)
+            if not chat.group and other is not None and other not in peers and other != sender:
+                peers = (*peers, other)
+        else:
+            peers = (other,) if other is not None else ()
+        attachments: tuple[AttachmentRef, ...] = ()
+        category = "message"
+        call_type: int | None = None
+        t0 = text.lstrip(LRM)
+        attachments, cat = self._media(text, t0)
+        if cat is not None:
+            extra.append(cat)
+        elif _MISSED_CALL.match(text):
+            category = "call"
+            call_type = 2 if outgoing else 3
+        if _DELETED.match(text):
+            extra.append(("deleted", "true"))
+        elif text.endswith(">") and _EDITED.search(text):
+            extra.append(("edited", "true"))
+        yield Record(str(n), KIND, category, utc, h.raw_time, zone_name, basis,  # type: ignore[arg-type]
+                     "outgoing" if outgoing else "incoming", sender=sender, peers=peers,
+                     is_group=chat.group, conversation=chat.title, body=text, call_type=call_type,
+                     attachments=attachments, extra=tuple(extra))
+
+    def _media(self, text: str, t0: str) -> tuple[tuple[AttachmentRef, ...], tuple[str, str] | None]:
+        m = _IOS_ATTACHED.match(text) or _FILE_ATTACHED.match(text)
+        if m is not None:
+            name = m.group("name").strip()
+            found = self.media(name)
+            if found is not None:
+                return (found,), ("media", "attached")
+            mime = mimetypes.guess_type(name)[0]
+            return (AttachmentRef(name, mime, included=False),), ("media", "not in export")
+        if _MEDIA_OMITTED.match(t0) or _IOS_OMITTED.match(text):
+            return (AttachmentRef(t0.rstrip("\r"), None, included=False),), ("media", "omitted")
+        return (), None
+
+
+def _looks_like_chat(head: bytes) -> bool:
+    text = head.decode("utf-8", "ignore")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.split("\n", 1)[0]
+    m = GENERIC_HEADER.match(first)
+    return m is not None and layout_of(m) is not None
+
+
+def _media_from_source(source: Source) -> Callable[[str], AttachmentRef | None]:
+    """Files named in a bare .txt: beside it on disk (related path) or in the same archive (bytes)."""
+
+    def find(name: str) -> AttachmentRef | None:
+        if "/" in name or "\\" in name or name.startswith("."):
+            return None
+        rel = source.related(name)
+        if rel is None:
+            return None
+        mime = mimetypes.guess_type(name)[0]
+        if rel.local_path() is None:
+            with rel.open() as f:
+                return AttachmentRef(name, mime, data=f.read())
+        return AttachmentRef(name, mime, related=rel.display)
+
+    return find
+
+
+def _title_of(source: Source) -> str | None:
+    if isinstance(source, ZipMemberSource):
+        t = chat_title(PurePosixPath(source.archive_display).name)
+        if t is not None:
+            return t
+    return chat_title(source.name)
+
+
+class WhatsAppTxtImporter:
+    """A bare chat text of either layout (Android ``WhatsApp Chat with X.txt`` or iOS ``_chat.txt``)."""
+
+    name = "whatsapp_android_txt"
+
+    def sniff(self, source: Source, head: bytes) -> Match | None:
+        if is_zip(head) or not _looks_like_chat(head):
+            return None
+        return Match(self.name, 80, "first line is a WhatsApp message header")
+
+    def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:
+        reader = _Reader(source.open, source.display, _title_of(source), ctx, _media_from_source(source))
+        yield from reader.read()
+
+
+_CHAT_MEMBER = "_chat.txt"
+
+
+def _chat_member(names: list[str]) -> str | None:
+    for n in names:
+        if PurePosixPath(n).name == _CHAT_MEMBER:
+            return n
+    txts = [n for n in names if n.lower().endswith(".txt") and PurePosixPath(n).name.startswith("WhatsApp")]
+    return txts[0] if len(txts) == 1 else None
+
+
+class WhatsAppZipImporter:
+    """An export with media: a zip holding ``_chat.txt`` (iOS) or one ``WhatsApp Chat ... .txt``."""
+
+    name = "whatsapp_ios_zip"
+
+    def sniff(self, source: Source, head: bytes) -> Match | None:
+        path = source.local_path()
+        if not is_zip(head) or path is None:
+            return None
+        try:
+            with zipfile.ZipFile(path) as zf:
+                member = _chat_member(zf.namelist())
+                if member is None:
+                    return None
+                with zf.open(member) as f:
+                    inner = f.read(4096)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, KeyError):
+            return None
+        if not _looks_like_chat(inner):
+            return None
+        return Match(self.name, 90, f"zip holding a WhatsApp chat ({member})")
+
+    def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:
+        path = source.local_path()
+        if path is None:
+            raise SourceError(f"{source.display}: a zip inside another archive cannot be read; "
+                              "unpack the outer archive first.")
+        try:
+            members = zip_members(path, source.display)
+        except ArchiveError as e:
+            raise SourceError(f"{source.display} was not opened: {e}. WhatsApp never writes an "
+                              "archive like this, so it may have been tampered with.") from None
+        by_name = {m.info.filename: m for m in members}
+        chat_name = _chat_member(list(by_name))
+        if chat_name is None:
+            raise SourceError(f"{source.display} holds no _chat.txt: it is not a WhatsApp chat export.")
+        chat = by_name[chat_name]
+        folder = PurePosixPath(chat_name).parent
+        media_members = {m.name: m for m in members
+                         if PurePosixPath(m.info.filename).parent == folder and m is not chat}
+
+        def media(name: str) -> AttachmentRef | None:
+            m = media_members.get(name)
+            if m is None:
+                return None
+            with m.open() as f:
+                return AttachmentRef(name, mimetypes.guess_type(name)[0], data=f.read())
+
+        title = chat_title(source.name)
+        reader = _Reader(chat.open, f"{source.display}!/{chat_name}", title, ctx, media)
+        yield from reader.read()
+
+
+IMPORTERS = (WhatsAppTxtImporter(), WhatsAppZipImporter())
