@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-import ijson
+import ijson  # type: ignore[import-untyped]
 
 from nocontact.importers.base import SourceError
 from nocontact.sources import Source
