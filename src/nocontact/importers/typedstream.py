@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = [
     "ArchivedClass",
@@ -139,7 +140,7 @@ class _Reader:
         h = self.head() if head is None else head
         if not (_FIRST_TAG <= h <= _LAST_TAG):
             return h if signed else h & 0xFF
-        order = "little" if self.little else "big"
+        order: Literal["little", "big"] = "little" if self.little else "big"
         if h == _TAG_INTEGER_2:
             return int.from_bytes(self._take(2), order, signed=signed)
         if h == _TAG_INTEGER_4:

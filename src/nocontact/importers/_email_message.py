@@ -1,0 +1,290 @@
+"""One RFC 5322 message's bytes -> one Record (shared by the mbox and .eml importers).
+
+Parsing is the stdlib's ``BytesParser(policy=email.policy.default)``: it decodes RFC 2047
+words in subjects, names and unstructured headers such as ``X-Gmail-Labels``, every
+Content-Transfer-Encoding, and charsets. What is decided here:
+
+* Time: the ``Date`` header. An offset in the header is used as written (time_basis
+  "offset in Date header"). ``-0000`` means "UTC, local zone unknown" (RFC 5322 3.3); the
+  stdlib returns a naive datetime for it, which is read as UTC and said so in time_basis. A
+  missing or unreadable Date falls back to the mbox ``From_`` line (receipt time) when the
+  caller has one, else to the earliest ``Received`` header; otherwise the message is a Problem.
+* Body: the first ``text/plain`` part the stdlib's ``get_body`` picks; with only HTML, the HTML
+  source is kept as the body and ``("body_format", "html")`` marks it. The text is exactly the
+  decoded part (no strip, no newline change).
+* Attachments: every other leaf part that is an attachment, has a file name or is not text;
+  ``message/rfc822`` parts are kept whole as one attachment.
+* People: sender = the From address (Identifier "email", as written); peers = To + Cc.
+  Direction is outgoing when From is one of the case user's addresses (draft when Gmail's
+  label says Draft). is_group when more than one peer.
+* Ids: source_id and natural_key = Message-ID (so mbox and .eml copies of one email dedupe);
+  without a Message-ID the caller's position is used and natural_key stays unset.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.policy import default as default_policy
+
+from nocontact.importers.base import ImportContext
+from nocontact.model import AttachmentRef, Direction, Identifier, Problem, Record
+
+__all__ = ["HEADER_NAMES", "looks_like_headers", "message_to_record", "parse_from_line_date"]
+
+_PARSER = BytesParser(policy=default_policy)
+
+#: Header names that make a block of ``Name: value`` lines an email (for sniffing).
+HEADER_NAMES = frozenset({b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received",
+                          b"return-path", b"mime-version", b"delivered-to", b"x-gm-thrid",
+                          b"x-gmail-labels", b"reply-to", b"in-reply-to", b"references", b"content-type"})
+_HEADER_LINE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
+_FROM_LINE_DATE = re.compile(
+    rb"^From \S+\s+(?:(?P<wd>[A-Z][a-z]{2}) )?(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) "
+    rb"(?P<time>\d{2}:\d{2}:\d{2}) (?:(?P<tz>[+-]\d{4}) )?(?P<year>\d{4})")
+
+
+def looks_like_headers(head: bytes) -> bool:
+    """True when ``head`` starts with a block of RFC 5322 header fields naming email headers."""
+    lines = head.split(b"\n", 60)[:60]
+    names: set[bytes] = set()
+    fields = 0
+    for i, raw in enumerate(lines):
+        line = raw.rstrip(b"\r")
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t"):
+            if i == 0:
+                return False
+            continue
+        m = _HEADER_LINE.match(line)
+        if m is None:
+            if i == len(lines) - 1:
+                break  # a line cut by the head limit
+            return False
+        fields += 1
+        names.add(m.group(1).lower())
+    known = names & HEADER_NAMES
+    return fields >= 2 and len(known) >= 2 and bool(known & {b"from", b"date", b"message-id", b"received"})
+
+
+def parse_from_line_date(line: bytes) -> datetime | None:
+    """The time on an mbox ``From_`` line (``Thu Jan 09 14:00:13 +0000 2025`` or asctime form)."""
+    m = _FROM_LINE_DATE.match(line)
+    if m is None:
+        return None
+    try:
+        dt = datetime.strptime(
+            f"{m['mon'].decode()} {int(m['day'])} {m['time'].decode()} {m['year'].decode()}", "%b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    tz = m["tz"]
+    if tz is None:
+        return dt.replace(tzinfo=UTC)
+    sign = 1 if tz[:1] == b"+" else -1
+    off = sign * (int(tz[1:3]) * 60 + int(tz[3:5]))
+    return (dt.replace(tzinfo=UTC) - timedelta(minutes=off)).astimezone(UTC)
+
+
+def _header_text(msg: Message, name: str) -> str | None:
+    try:
+        v = msg.get(name)
+    except Exception:  # noqa: BLE001 - a malformed header must not end the import
+        raw = _raw_header(msg, name)
+        return raw
+    return None if v is None else str(v)
+
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    for k, v in msg.raw_items():
+        if k.lower() == name.lower():
+            return str(v)
+    return None
+
+
+def _addresses(msg: Message, name: str) -> list[Identifier]:
+    out: list[Identifier] = []
+    try:
+        values = msg.get_all(name) or []
+        for h in values:
+            addrs: tuple[Address, ...] = getattr(h, "addresses", ())
+            for a in addrs:
+                if a.addr_spec and a.addr_spec != "<>":
+                    out.append(Identifier("email", a.addr_spec))
+        if out or not values:
+            return out
+    except Exception:  # noqa: BLE001, S110 - fall back to the lenient parser below
+        pass
+    raws = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
+    for _, addr in email.utils.getaddresses([str(r) for r in raws]):
+        if addr:
+            out.append(Identifier("email", addr))
+    return out
+
+
+def _offset_text(dt: datetime) -> str:
+    off = dt.utcoffset()
+    assert off is not None
+    minutes = int(off.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _time(msg: Message, from_line: bytes | None) -> tuple[datetime, str, str, str] | None:
+    """(utc, raw_time, time_zone, time_basis) or None."""
+    raw = _raw_header(msg, "Date")
+    if raw is not None:
+        raw_s = " ".join(raw.split())
+        try:
+            dt = email.utils.parsedate_to_datetime(raw_s)
+        except (TypeError, ValueError, IndexError):
+            dt = None
+        if dt is not None:
+            if dt.tzinfo is None:
+                return (dt.replace(tzinfo=UTC), raw_s, "UTC",
+                        "Date header with -0000 (no zone given), read as UTC")
+            return dt.astimezone(UTC), raw_s, _offset_text(dt), "offset in Date header"
+    if from_line is not None:
+        dt = parse_from_line_date(from_line)
+        if dt is not None:
+            return (dt, from_line.decode("ascii", "replace").rstrip("\r\n"), "UTC",
+                    "mbox From_ line (receipt time; the Date header is missing or unreadable)")
+    for k, v in reversed(list(msg.raw_items())):
+        if k.lower() == "received" and ";" in str(v):
+            stamp = " ".join(str(v).rsplit(";", 1)[1].split())
+            try:
+                dt = email.utils.parsedate_to_datetime(stamp)
+            except (TypeError, ValueError, IndexError):
+                continue
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=UTC)
+            return (dt.astimezone(UTC), stamp, _offset_text(dt),
+                    "earliest Received header (the Date header is missing or unreadable)")
+    return None
+
+
+def _walk_leaves(part: Message, depth: int = 0) -> Iterator[Message]:
+    if depth > 50:
+        return
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822" or not part.is_multipart():
+        yield part
+        return
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        for sub in payload:
+            if isinstance(sub, Message):
+                yield from _walk_leaves(sub, depth + 1)
+
+
+def _decode_text(part: EmailMessage, position: str, problems: list[Problem]) -> str:
+    try:
+        return str(part.get_content())
+    except (LookupError, ValueError, AssertionError, KeyError) as e:
+        data = part.get_payload(decode=True)
+        problems.append(Problem("charset", position, f"a text part could not be decoded with its declared "
+                                f"character set ({e}); it was read as UTF-8 with replacement characters."))
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
+
+
+def message_to_record(raw: bytes, ctx: ImportContext, *, position: str, fallback_id: str,
+                      from_line: bytes | None = None, kind: str = "email",
+                      ) -> Iterator[Record | Problem]:
+    """Parse one message and yield its Record (and any Problems found on the way)."""
+    problems: list[Problem] = []
+    try:
+        msg = _PARSER.parsebytes(raw)
+    except (RecursionError, ValueError, TypeError, IndexError) as e:
+        yield Problem("unparsable", position, f"this message could not be parsed ({type(e).__name__}).")
+        return
+    assert isinstance(msg, EmailMessage)
+    try:
+        yield from _build(msg, ctx, position, fallback_id, from_line, kind, problems)
+    except RecursionError:
+        yield Problem("unparsable", position, "this message is nested too deeply to read.")
+
+
+def _build(msg: EmailMessage, ctx: ImportContext, position: str, fallback_id: str,
+           from_line: bytes | None, kind: str, problems: list[Problem]) -> Iterator[Record | Problem]:
+    when = _time(msg, from_line)
+    if when is None:
+        yield Problem("no_time", position, "this message has no readable Date header, so it cannot be placed "
+                      "in time; skipped.")
+        return
+    utc, raw_time, zone, basis = when
+    mid_raw = _raw_header(msg, "Message-ID")
+    mid = "".join(mid_raw.split()) if mid_raw else ""
+    senders = _addresses(msg, "From")
+    sender = senders[0] if senders else None
+    peers = tuple(_addresses(msg, "To") + _addresses(msg, "Cc"))
+    labels_text = _header_text(msg, "X-Gmail-Labels")
+    labels = [x.strip() for x in labels_text.split(",")] if labels_text else []
+    user_emails = {e.strip().lower() for e in ctx.case.user.emails}
+    direction: Direction = "incoming"
+    if sender is not None and sender.value.lower() in user_emails:
+        direction = "draft" if any(lb.lower() in ("draft", "drafts") for lb in labels) else "outgoing"
+
+    body: str | None = None
+    extra: list[tuple[str, str]] = []
+    body_part: Message | None = None
+    try:
+        body_part = msg.get_body(preferencelist=("plain",))
+        if body_part is None:
+            body_part = msg.get_body(preferencelist=("html",))
+            if body_part is not None:
+                extra.append(("body_format", "html"))
+    except (KeyError, ValueError, AttributeError):
+        body_part = None
+    if body_part is not None:
+        assert isinstance(body_part, EmailMessage)
+        body = _decode_text(body_part, position, problems)
+    attachments: list[AttachmentRef] = []
+    n = 0
+    for part in _walk_leaves(msg):
+        if part is body_part:
+            continue
+        ctype = part.get_content_type()
+        try:
+            fname = part.get_filename()
+        except (ValueError, TypeError, IndexError):
+            fname = None
+        disp = part.get_content_disposition()
+        if not (disp == "attachment" or fname or part.get_content_maintype() != "text"):
+            continue  # an alternative rendering of the body (HTML), not a file
+        n += 1
+        if ctype == "message/rfc822":
+            inner = part.get_payload()
+            sub = inner[0] if isinstance(inner, list) and inner else None
+            data = sub.as_bytes(policy=default_policy) if isinstance(sub, Message) else b""
+        else:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+        attachments.append(AttachmentRef(name=fname or f"part-{n}", mime=ctype, data=data))
+
+    for d in getattr(msg, "defects", ()):
+        if type(d).__name__ in ("CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect"):
+            problems.append(Problem("mime", position, "a MIME boundary is missing: the message may be cut "
+                                    "short; what could be read was kept."))
+            break
+    thread = _header_text(msg, "X-GM-THRID")
+    if thread:
+        extra.append(("gmail_thread_id", thread.strip()))
+    if labels:
+        extra.append(("gmail_labels", ",".join(labels)))
+    if mid:
+        extra.append(("message_id", mid))
+    subject = _header_text(msg, "Subject")
+    yield from problems
+    yield Record(
+        source_id=mid or fallback_id, kind=kind, category="message", utc=utc, raw_time=raw_time,
+        time_zone=zone, time_basis=basis, direction=direction, sender=sender, peers=peers,
+        is_group=len(peers) > 1, conversation=thread.strip() if thread else None, body=body,
+        subject=subject, attachments=tuple(attachments), natural_key=mid or None, extra=tuple(extra),
+    )
+
