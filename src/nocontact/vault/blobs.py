@@ -107,7 +107,7 @@ class BlobStore:
         """Decrypted chunks of a blob; raises BlobCorrupt on any damage."""
         path = self.path_for(name)
         try:
-            f = open(path, "rb")
+            f = open(path, "rb")  # noqa: SIM115 - closed by the with below
         except FileNotFoundError:
             raise BlobCorrupt(f"blob {name[:16]}… is missing") from None
         with f:
@@ -172,7 +172,7 @@ class BlobReader(io.RawIOBase):
         self._name = name
         path = store.path_for(name)
         try:
-            self._f = open(path, "rb")
+            self._f = open(path, "rb")  # noqa: SIM115 - closed in close()
         except FileNotFoundError:
             raise BlobCorrupt(f"blob {name[:16]}… is missing") from None
         header = self._f.read(HEADER_LEN)
@@ -224,7 +224,7 @@ class BlobReader(io.RawIOBase):
         n = min(len(b), len(data) - off)
         b[:n] = data[off:off + n]
         self._pos += n
-        return n
+        return int(n)
 
     def close(self) -> None:
         self._f.close()

@@ -115,7 +115,7 @@ def record_row(rec: Record, *, fmt: str, source_sha256: str, source_display: str
 
 
 _INSERT_COLS = ("dedupe_key", "import_id", *CONTENT_FIELDS, "occurred_us", "content_hash", "recorded_at")
-INSERT_SQL = (f"INSERT OR IGNORE INTO events({', '.join(_INSERT_COLS)}) "
+INSERT_SQL = (f"INSERT OR IGNORE INTO events({', '.join(_INSERT_COLS)}) "  # noqa: S608 - fixed column names
               f"VALUES ({', '.join('?' for _ in _INSERT_COLS)})")
 
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
 from nocontact.identity import ExMatcher
-from nocontact.importers.base import Importer, ImportContext, SourceError
+from nocontact.importers.base import ImportContext, Importer, SourceError
 from nocontact.model import RECORD_CATEGORIES, Problem, Record
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo

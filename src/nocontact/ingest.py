@@ -1,0 +1,103 @@
+"""Importing what the person points at: files, folders and archives, each recognised by content.
+
+The CLI and the web app both call ``plan_sources`` then ``import_planned``; a whole download
+(a Takeout zip, a Facebook folder) is walked, each readable member imported as its own source,
+and everything skipped is listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from nocontact.importers import AmbiguousFormat, UnknownFormat, by_name, identify
+from nocontact.importers.base import ImportContext, Importer
+from nocontact.sources import ArchiveError, Source, is_zip, walk, zip_members
+from nocontact.vault.events import current_case
+from nocontact.vault.importing import ImportSummary, Progress, import_source
+from nocontact.vault.store import Vault
+
+__all__ = ["Planned", "Skipped", "context_for_vault", "plan_sources"]
+
+
+@dataclass(frozen=True)
+class Planned:
+    source: Source
+    importer: Importer
+
+
+@dataclass(frozen=True)
+class Skipped:
+    display: str
+    reason: str
+
+
+def _plan_one(src: Source, forced: str | None) -> Iterator[Planned | Skipped]:
+    head = src.head()
+    if forced:
+        yield Planned(src, by_name(forced))
+        return
+    try:
+        imp, _ = identify(src, head)
+        yield Planned(src, imp)
+        return
+    except AmbiguousFormat as e:
+        yield Skipped(src.display, str(e).split(": ", 1)[-1])
+        return
+    except UnknownFormat as e:
+        if not is_zip(head):
+            yield Skipped(src.display, str(e).split(": ", 1)[-1])
+            return
+    path = src.local_path()
+    if path is None:
+        yield Skipped(src.display, "an archive inside an archive is not opened; unpack the outer one first")
+        return
+    try:
+        members = zip_members(path, src.display)
+    except ArchiveError as e:
+        yield Skipped(src.display, str(e))
+        return
+    for m in members:
+        yield from _plan_one(m, None)
+
+
+def plan_sources(paths: list[Path], forced_format: str | None = None) -> Iterator[Planned | Skipped]:
+    """What would be imported from ``paths``, and what is skipped and why, in a stable order."""
+    for src in walk(paths):
+        yield from _plan_one(src, forced_format)
+
+
+def context_for_vault(vault: Vault, *, timezone: str | None = None, date_order: str | None = None) -> ImportContext:
+    from zoneinfo import ZoneInfo
+
+    case = current_case(vault)
+    tz_name = timezone or case.source_timezone
+    basis = "given with --timezone" if timezone else "case source_timezone"
+    return ImportContext(case=case, source_timezone=ZoneInfo(tz_name) if tz_name else None,
+                         timezone_basis=basis, region=case.region or _region_for(tz_name),
+                         date_order=date_order)
+
+
+def _region_for(tz: str | None) -> str:
+    """A phone-number default region from the zone when the case names none."""
+    if not tz:
+        return "US"
+    table = {"Europe/London": "GB", "Europe/Dublin": "IE", "Europe/Berlin": "DE", "Europe/Vienna": "AT",
+             "Europe/Zurich": "CH", "Europe/Paris": "FR", "Europe/Madrid": "ES", "Europe/Rome": "IT",
+             "Europe/Amsterdam": "NL", "Europe/Helsinki": "FI", "Europe/Stockholm": "SE",
+             "Australia/Sydney": "AU", "Australia/Melbourne": "AU", "Australia/Brisbane": "AU",
+             "Australia/Perth": "AU", "Australia/Adelaide": "AU", "Pacific/Auckland": "NZ",
+             "Asia/Kolkata": "IN", "America/Sao_Paulo": "BR", "America/Mexico_City": "MX"}
+    if tz in table:
+        return table[tz]
+    if tz.startswith("Canada/") or tz in ("America/Toronto", "America/Vancouver", "America/Edmonton",
+                                          "America/Winnipeg", "America/Halifax", "America/St_Johns"):
+        return "CA"
+    return "US"
+
+
+def import_planned(vault: Vault, planned: Planned, ctx: ImportContext, *, keep_unrelated: bool = False,
+                   progress: Progress | None = None) -> ImportSummary:
+    return import_source(vault, planned.source, planned.importer, ctx, keep_unrelated=keep_unrelated,
+                         progress=progress)
