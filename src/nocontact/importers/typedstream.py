@@ -44,6 +44,7 @@ __all__ = [
     "TypedStreamError",
     "decode",
     "decode_attributed_body",
+    "encode_attributed_string",
     "heuristic_text",
 ]
 
@@ -415,3 +416,99 @@ def heuristic_text(data: bytes) -> str | None:
     if len(chunk) != n:
         return None
     return chunk.decode("utf-8", "replace")
+
+
+class _Writer:
+    """The inverse of ``_Reader`` for the few shapes Messages writes (tests and samples use it)."""
+
+    def __init__(self) -> None:
+        self.out = bytearray(b"\x04\x0bstreamtyped\x81\xe8\x03")
+        self.strings: list[bytes] = []
+        self.objects: list[bytes] = []  # class names and C strings, by position; objects as b""
+
+    def integer(self, v: int) -> None:
+        if -128 <= v <= 127 and not (_FIRST_TAG <= v <= _LAST_TAG):
+            self.out += (v & 0xFF).to_bytes(1, "little")
+        elif -(1 << 15) <= v < (1 << 15):
+            self.out += b"\x81" + v.to_bytes(2, "little", signed=True)
+        else:
+            self.out += b"\x82" + v.to_bytes(4, "little", signed=True)
+
+    def ref(self, index: int) -> None:
+        self.integer(index + _FIRST_REF)
+
+    def shared(self, s: bytes) -> None:
+        if s in self.strings:
+            self.ref(self.strings.index(s))
+            return
+        self.out += b"\x84"
+        self.integer(len(s))
+        self.out += s
+        self.strings.append(s)
+
+    def klass(self, chain: list[tuple[bytes, int]]) -> None:
+        for name, version in chain:
+            key = b"class:" + name
+            if key in self.objects:
+                self.ref(self.objects.index(key))
+                return
+            self.out += b"\x84"
+            self.objects.append(key)
+            self.shared(name)
+            self.integer(version)
+        self.out += b"\x85"
+
+    def begin(self, chain: list[tuple[bytes, int]]) -> None:
+        self.out += b"\x84"
+        self.objects.append(b"")
+        self.klass(chain)
+
+    def end(self) -> None:
+        self.out += b"\x86"
+
+
+def encode_attributed_string(text: str, *, mutable: bool = True) -> bytes:
+    """Archive ``text`` the way Messages does: an (NS)(Mutable)AttributedString with one run."""
+    w = _Writer()
+    raw = text.encode("utf-8", "surrogatepass")
+    utf16 = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    root = [(b"NSAttributedString", 0), (b"NSObject", 0)]
+    string = [(b"NSString", 1), (b"NSObject", 0)]
+    if mutable:
+        root.insert(0, (b"NSMutableAttributedString", 0))
+        string.insert(0, (b"NSMutableString", 1))
+    w.shared(b"@")
+    w.begin(root)
+    w.shared(b"@")
+    w.begin(string)
+    w.shared(b"+")
+    w.integer(len(raw))
+    w.out += raw
+    w.end()
+    if utf16:
+        w.shared(b"iI")
+        w.integer(1)
+        w.integer(utf16)
+        w.shared(b"@")
+        w.begin([(b"NSDictionary", 0), (b"NSObject", 0)])
+        w.shared(b"i")
+        w.integer(1)
+        w.shared(b"@")
+        w.begin([(b"NSString", 1)])
+        w.shared(b"+")
+        key = b"__kIMMessagePartAttributeName"
+        w.integer(len(key))
+        w.out += key
+        w.end()
+        w.shared(b"@")
+        w.begin([(b"NSNumber", 0), (b"NSValue", 0), (b"NSObject", 0)])
+        w.shared(b"*")
+        w.out += b"\x84"
+        w.objects.append(b"cstring:i")
+        w.shared(b"i")
+        w.shared(b"i")
+        w.integer(0)
+        w.end()
+        w.end()
+    w.end()
+    return bytes(w.out)
