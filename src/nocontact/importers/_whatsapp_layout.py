@@ -49,7 +49,7 @@ ORDERS = ("DMY", "MDY", "YMD")
 GENERIC_HEADER = re.compile(
     r"(?P<pre>\ufeff?[\u200e\u200f]*\[?)"
     r"(?P<f1>\d{1,4})(?P<s1>[./-] ?)(?P<f2>\d{1,2})(?P<s2>[./-] ?)(?P<f3>\d{2,4})(?P<s3>\.?)"
-    r"(?P<dt>,? (?:klo )?)"
+    r"(?P<dt>,? (?:klo |à )?)"
     r"(?P<h>\d{1,2})(?P<ts>[:.])(?P<mi>\d{2})(?:(?P<ss>[:.])(?P<sec>\d{2}))?"
     r"(?P<mer>[ \u202f\u00a0]?[aApP]\.? ?[mM]\.?)?"
     r"(?P<term>\] | [-\u2013] |: )"
