@@ -134,7 +134,7 @@ def _text_part(body: str, cte: str) -> bytes:
 
 def _html(body: str) -> bytes:
     html = "<div>" + body.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>") + "</div>\n"
-    return ('Content-Type: text/html; charset="UTF-8"\nContent-Transfer-Encoding: quoted-printable\n\n'.encode()
+    return (b'Content-Type: text/html; charset="UTF-8"\nContent-Transfer-Encoding: quoted-printable\n\n'
             + quopri.encodestring(html.encode("utf-8")))
 
 
