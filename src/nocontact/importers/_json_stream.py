@@ -121,7 +121,7 @@ def events(raw: IO[bytes], what: str) -> tuple[XEscapeRepair, Iterator[tuple[str
     reader = XEscapeRepair(raw)
 
     def gen() -> Iterator[tuple[str, Any]]:
-        it = ijson.basic_parse(reader, use_float=True)
+        it = ijson.basic_parse(reader)
         while True:
             try:
                 ev = next(it)
