@@ -67,8 +67,10 @@ def _android_time(local: datetime, space: str = NNBSP) -> str:
     return f"{local.month}/{local.day}/{local.year % 100}, {h}:{local.minute:02d}{space}{ampm}"
 
 
-def _local(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> datetime:
-    return datetime(y, mo, d, h, mi, s, tzinfo=ZoneInfo(DEMO_TIMEZONE))
+def _local(parts: tuple[int, ...]) -> datetime:
+    """Local wall-clock time (year, month, day, hour, minute[, second]) in the demo zone."""
+    y, mo, d, h, mi, *rest = parts
+    return datetime(y, mo, d, h, mi, rest[0] if rest else 0, tzinfo=ZoneInfo(DEMO_TIMEZONE))
 
 
 def _everyday(rng: random.Random, n: int, end: datetime, people: tuple[str, ...]) -> Iterator[tuple[datetime, str, str]]:
@@ -77,10 +79,7 @@ def _everyday(rng: random.Random, n: int, end: datetime, people: tuple[str, ...]
     for _ in range(n):
         t += timedelta(seconds=rng.randint(5, 185))
         who = rng.choice(people)
-        if rng.random() < 0.1:
-            text = "\n".join(rng.choice(_MULTI))
-        else:
-            text = rng.choice(_EVERYDAY)
+        text = "\n".join(rng.choice(_MULTI)) if rng.random() < 0.1 else rng.choice(_EVERYDAY)
         yield t, who, text
 
 
@@ -142,7 +141,7 @@ _STORY_GROUP: list[tuple[tuple[int, ...], str | None, str]] = [
 
 def _write_android(path: Path, rng: random.Random, scale: int) -> None:
     zone = ZoneInfo(DEMO_TIMEZONE)
-    story_start = _local(*_STORY_ANDROID[0][0])  # type: ignore[arg-type]
+    story_start = _local(_STORY_ANDROID[0][0])
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         first = story_start - timedelta(seconds=95 * PER_SCALE_ANDROID * scale + 7200)
         f.write(f"{_android_time(first.astimezone(zone))} - {E2E} Tap to learn more.\n")
@@ -154,41 +153,41 @@ def _write_android(path: Path, rng: random.Random, scale: int) -> None:
                 f.write("".join(buf))
                 buf.clear()
         f.write("".join(buf))
-        for parts, who, text in _STORY_ANDROID:
-            stamp = _android_time(_local(*parts))  # type: ignore[arg-type]
-            f.write(f"{stamp} - {text}\n" if who is None else f"{stamp} - {who}: {text}\n")
+        for parts, author, line in _STORY_ANDROID:
+            stamp = _android_time(_local(parts))
+            f.write(f"{stamp} - {line}\n" if author is None else f"{stamp} - {author}: {line}\n")
 
 
 def _write_ios(path: Path, rng: random.Random, scale: int) -> None:
     lines: list[str] = []
     for parts, who, text, marked in _STORY_IOS:
-        t = _local(*parts)  # type: ignore[arg-type]
+        t = _local(parts)
         stamp = f"[{t.day:02d}/{t.month:02d}/{t.year}, {t.hour:02d}:{t.minute:02d}:{t.second:02d}]"
         lines.append(f"{LRM if marked else ''}{stamp} {who}: {text}\r\n")
-    t = _local(2026, 3, 22, 1, 0, 0)
+    t = _local((2026, 3, 22, 1, 0, 0))
     for _ in range(PER_SCALE_IOS * scale):
         t += timedelta(seconds=rng.randint(3, 240))
         text = rng.choice(["Robin.", "Pick up.", "Answer me", "I'm not going anywhere.", "Why are you doing this\nto me"])
         lines.append(f"[{t.day:02d}/{t.month:02d}/{t.year}, {t.hour:02d}:{t.minute:02d}:{t.second:02d}] {EX}: {text}\r\n")
-    stamp = (2026, 3, 22, 10, 20, 0)
+    when = (2026, 3, 22, 10, 20, 0)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(zipfile.ZipInfo("_chat.txt", stamp), "".join(lines).encode("utf-8"), zipfile.ZIP_DEFLATED)
-        zf.writestr(zipfile.ZipInfo(PHOTO, stamp), _JPEG, zipfile.ZIP_STORED)
+        zf.writestr(zipfile.ZipInfo("_chat.txt", when), "".join(lines).encode("utf-8"), zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo(PHOTO, when), _JPEG, zipfile.ZIP_STORED)
 
 
 def _write_group(path: Path, rng: random.Random, scale: int) -> None:
     out: list[str] = []
     for i, (parts, who, text) in enumerate(_STORY_GROUP):
-        stamp = _android_time(_local(*parts), " ")  # type: ignore[arg-type]
+        stamp = _android_time(_local(parts), " ")
         out.append(f"{stamp} - {text}\n" if who is None else f"{stamp} - {who}: {text}\n")
         if i == 8:
-            t = _local(2026, 1, 10, 9, 0)
+            t = _local((2026, 1, 10, 9, 0))
             n = PER_SCALE_GROUP * scale
             gap = max(2, 2 * 58 * 86400 // n)  # stay between 10 January and 9 March
             for _ in range(n):
                 t += timedelta(seconds=rng.randint(1, gap))
-                who2 = rng.choice(("Morgan Lee", "Dana Okafor", USER))
-                out.append(f"{_android_time(t, ' ')} - {who2}: {rng.choice(_EVERYDAY)}\n")
+                member = rng.choice(("Morgan Lee", "Dana Okafor", USER))
+                out.append(f"{_android_time(t, ' ')} - {member}: {rng.choice(_EVERYDAY)}\n")
     path.write_text("".join(out), encoding="utf-8", newline="\n")
 
 

@@ -1,0 +1,388 @@
+"""WhatsApp "Export chat" importers: conformance with the shared fixtures, the variants FORMATS.md
+names, hostile and broken inputs, the sample generator, and properties that must hold for any text."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nocontact.case import Case, Person, case_from_json
+from nocontact.identity import ExMatcher
+from nocontact.importers import UnknownFormat, identify
+from nocontact.importers._whatsapp_layout import parse_lines
+from nocontact.importers.base import ImportContext, SourceError
+from nocontact.importers.whatsapp import WhatsAppTxtImporter, WhatsAppZipImporter, chat_title
+from nocontact.model import Problem, Record, format_utc
+from nocontact.samples import DEMO_CASE
+from nocontact.samples.whatsapp import write_sample
+from nocontact.sources import FileSource
+from tests.support import (
+    assert_matches_expected,
+    case_from_expected,
+    context_for,
+    fixture_source,
+    load_expected,
+    read_source,
+)
+
+ANDROID = "WhatsApp Chat with Jordan Blake.txt"
+GROUP = "WhatsApp Chat with Saturday Climbing 🧗.txt"
+IOS_ZIP = "WhatsApp Chat - Jordan Blake.zip"
+NNBSP = "\u202f"
+LRM = "\u200e"
+
+
+# --- conformance ---------------------------------------------------------------------------------
+
+
+def _read_fixture(rel: str) -> tuple[list[Record], list[Problem], dict[str, Any]]:
+    expected = load_expected()
+    recs, probs = read_source(fixture_source(rel), context_for(case_from_expected(expected)))
+    return recs, probs, expected
+
+
+@pytest.mark.parametrize(("rel", "importer"), [(ANDROID, "whatsapp_android_txt"),
+                                                (GROUP, "whatsapp_android_txt"),
+                                                (IOS_ZIP, "whatsapp_ios_zip")])
+def test_shared_fixture_matches_every_expected_figure(shared_fixtures: Path, rel: str, importer: str) -> None:
+    """Each shared WhatsApp fixture is claimed by the right importer and gives every expected figure."""
+    imp, _ = identify(fixture_source(rel))
+    assert imp.name == importer == load_expected()["files"][rel]["format"]
+    recs, probs, expected = _read_fixture(rel)
+    assert probs == []
+    assert_matches_expected(rel, recs, expected)
+
+
+def test_android_fixture_keeps_continuations_pasted_headers_and_exact_bodies(shared_fixtures: Path) -> None:
+    """A line starting with a date, a pasted iOS header and a quoted header stay text of their message."""
+    recs, _, _ = _read_fixture(ANDROID)
+    by_id = {r.source_id: r for r in recs}
+    assert by_id["6"].body == ("We need to talk about this weekend.\nYou can't keep doing this.\n"
+                               "2/14/25 is still booked btw, I'm not cancelling")
+    assert by_id["17"].body == "Remember this?\n[1/3/25, 10:02:11 PM] Sam Rivera: I love you, don't ever forget that"
+    edited = by_id["19"].body or ""
+    assert edited.startswith('you literally texted "2/3/25, 7:42 PM - Sam Rivera:')
+    assert edited.endswith(" <This message was edited>")
+    assert dict(by_id["19"].extra)["edited"] == "true"
+    assert by_id["15"].body == "This message was deleted" and dict(by_id["15"].extra)["deleted"] == "true"
+    assert by_id["4"].attachments[0].included is False
+    assert by_id["2"].raw_time == f"12/28/24, 3:14{NNBSP}PM"
+    assert dict(by_id["2"].extra)["time_precision"] == "minute"
+    assert by_id["2"].time_zone == "America/Los_Angeles"
+    assert by_id["2"].time_basis == "case source_timezone"
+    assert [r.source_id for r in recs if r.category == "system"] == ["1", "26"]
+
+
+def test_ios_zip_fixture_bodies_keep_inner_lf_and_drop_the_terminating_cr(shared_fixtures: Path) -> None:
+    """iOS messages end in CRLF: the CR is the terminator, inner bare LFs stay, U+200E marks stay."""
+    recs, _, _ = _read_fixture(IOS_ZIP)
+    by_id = {r.source_id: r for r in recs}
+    assert by_id["7"].body == "I don't see the point of anything anymore.\nMaybe I should just end it.\nWould you even care?"
+    assert by_id["2"].body == "New number. Don't block this one too."
+    assert by_id["6"].body == f"{LRM}image omitted"
+    assert by_id["17"].body == f"{LRM}This message was deleted."
+    photo = by_id["10"].attachments[0]
+    assert photo.name == "00000009-PHOTO-2025-02-24-22-41-06.jpg"
+    assert photo.data is not None and photo.data[:2] == b"\xff\xd8" and photo.mime == "image/jpeg"
+    notice = by_id["1"]
+    assert notice.category == "system" and notice.sender is None
+    assert dict(notice.extra)["notice_label"] == "Jordan Blake"
+
+
+def test_group_fixture_is_a_group_and_sam_is_not_writing_to_jordan(shared_fixtures: Path) -> None:
+    """In the climbing group, every record is a group record and Sam's lines are not attributable."""
+    recs, _, expected = _read_fixture(GROUP)
+    m = ExMatcher(case_from_expected(expected))
+    assert all(r.is_group for r in recs)
+    sams = [r for r in recs if r.direction == "outgoing"]
+    assert sams and not any(m.attribute(r).is_ex for r in sams)
+    assert recs[0].conversation == "Saturday Climbing 🧗"
+
+
+# --- small hand-written variants -----------------------------------------------------------------
+
+
+def _ctx(user: str = "Sam Rivera", phones: tuple[str, ...] = (), zone: str | None = "America/Los_Angeles",
+         order: str | None = None) -> ImportContext:
+    return ImportContext(case=Case(user=Person(name=user, phones=phones)),
+                         source_timezone=ZoneInfo(zone) if zone else None, date_order=order)
+
+
+def _read_txt(tmp_path: Path, data: bytes | str, name: str = "chat.txt",
+              ctx: ImportContext | None = None) -> list[Record | Problem]:
+    p = tmp_path / name
+    p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return list(WhatsAppTxtImporter().read(FileSource(p, tmp_path, name), ctx or _ctx()))
+
+
+def _records(items: list[Record | Problem]) -> list[Record]:
+    return [r for r in items if isinstance(r, Record)]
+
+
+def test_authored_notices_and_marked_lines_are_system_not_messages(tmp_path: Path) -> None:
+    """Localised notices, a notice labelled with a name, and U+200E-marked texts are system records."""
+    text = (
+        "13.06.18, 21:25 - Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb ...\n"
+        "13.06.18, 21:26 - Ana Ruiz: Messages and calls are end-to-end encrypted. No one outside of this chat\n"
+        "13.06.18, 21:27 - Ana Ruiz: " + LRM + "Ana Ruiz changed their phone number\n"
+        '13.06.18, 21:28 - Ana Ruiz changed the subject from "Trip: June" to "Trip: July"\n'
+        "13.06.18, 21:29 - Ana Ruiz: echte Nachricht\n"
+    )
+    recs = _records(_read_txt(tmp_path, text, ctx=_ctx(zone="Europe/Berlin")))
+    assert [r.category for r in recs] == ["system"] * 4 + ["message"]
+    assert recs[-1].body == "echte Nachricht"
+    assert recs[3].is_group  # a subject change makes it a group
+
+
+def test_missed_call_lines_are_call_records(tmp_path: Path) -> None:
+    """An iOS "Missed voice call" line is a call attempt (category call), not text."""
+    text = f"[13/06/2018, 21:25:15] Ana Ruiz: hi\r\n{LRM}[13/06/2018, 21:30:00] Ana Ruiz: {LRM}Missed voice call\r\n"
+    recs = _records(_read_txt(tmp_path, text, ctx=_ctx(zone="Europe/London")))
+    assert [r.category for r in recs] == ["message", "call"]
+    assert recs[1].call_type == 3 and recs[1].direction == "incoming"
+
+
+def test_unsaved_number_author_is_a_phone_identifier(tmp_path: Path) -> None:
+    """An author written as a phone number is Identifier("phone", ...); the user's own number is outgoing."""
+    text = (f"2/21/25, 1:10{NNBSP}AM - +1 (628) 555\u20110142: New number\n"
+            f"2/21/25, 1:11{NNBSP}AM - +1 415 555 0100: stop\n")
+    recs = _records(_read_txt(tmp_path, text, ctx=_ctx(user="Sam", phones=("+14155550100",))))
+    assert recs[0].sender is not None and recs[0].sender.kind == "phone"
+    assert recs[0].sender.value == "+1 (628) 555\u20110142"
+    assert recs[0].direction == "incoming" and recs[1].direction == "outgoing"
+    assert [p.value for p in recs[1].peers] == ["+1 (628) 555\u20110142"]
+
+
+def test_chat_title_from_file_name_is_the_peer_of_outgoing_messages(tmp_path: Path) -> None:
+    """When only the user wrote, the other party still comes from "WhatsApp Chat with X"."""
+    text = f"2/21/25, 1:10{NNBSP}AM - Sam Rivera: please stop\n"
+    recs = _records(_read_txt(tmp_path, text, name="WhatsApp Chat with Jordan Blake.txt"))
+    assert recs[0].direction == "outgoing"
+    assert recs[0].peers[0].value == "Jordan Blake" and recs[0].conversation == "Jordan Blake"
+    assert chat_title("WhatsApp Chat - Jordan Blake.zip") == "Jordan Blake"
+    assert chat_title("WhatsApp-Chat mit Jordan.txt") == "Jordan"
+    assert chat_title("notes.txt") is None
+
+
+def test_body_keeps_u2028_tabs_trailing_spaces_and_inner_cr_exactly(tmp_path: Path) -> None:
+    """Lines split on LF only: U+2028 does not split, nothing is stripped or normalised."""
+    body = "a\u2028b\tc  \nsecond line \u00e9\u0301\nthird\r"
+    text = f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: {body}\n2/21/25, 1:11{NNBSP}AM - Sam Rivera: ok\n"
+    recs = _records(_read_txt(tmp_path, text))
+    assert recs[0].body == "a\u2028b\tc  \nsecond line \u00e9\u0301\nthird"
+    assert recs[1].source_id == "4"
+
+
+def test_file_attached_resolves_files_beside_the_txt_and_marks_missing_ones(tmp_path: Path) -> None:
+    """`NAME (file attached)` points at the file beside the chat when present, else a placeholder."""
+    (tmp_path / "IMG-20250224-WA0001.jpg").write_bytes(b"\xff\xd8\xff")
+    text = (f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: IMG-20250224-WA0001.jpg (file attached)\nlook\n"
+            f"2/21/25, 1:11{NNBSP}AM - Jordan Blake: IMG-20250224-WA0002.jpg (Datei angehängt)\n")
+    recs = _records(_read_txt(tmp_path, text))
+    a0, a1 = recs[0].attachments[0], recs[1].attachments[0]
+    assert a0.related == "IMG-20250224-WA0001.jpg" and a0.mime == "image/jpeg"
+    assert recs[0].body == "IMG-20250224-WA0001.jpg (file attached)\nlook"
+    assert a1.included is False and a1.name == "IMG-20250224-WA0002.jpg"
+
+
+@pytest.mark.parametrize("placeholder", ["<Media omitted>", "<Medien ausgeschlossen>", "<Multimedia omitido>",
+                                         "<Médias omis>", "<Mídia oculta>", f"{LRM}image omitted",
+                                         f"{LRM}Bild weggelassen", f"{LRM}<attached: 00000042-PHOTO-x.jpg>"])
+def test_media_placeholders_in_every_language_are_not_included_attachments(tmp_path: Path, placeholder: str) -> None:
+    """Media placeholders give an AttachmentRef(included=False) and keep the body as written."""
+    text = f"[21/02/2025, 02:20:31] Jordan Blake: {placeholder}\r\n"
+    recs = _records(_read_txt(tmp_path, text))
+    assert recs[0].category == "message" and recs[0].body == placeholder
+    assert len(recs[0].attachments) == 1 and recs[0].attachments[0].included is False
+
+
+def _zip(tmp_path: Path, members: dict[str, bytes], name: str = "WhatsApp Chat - Jordan Blake.zip") -> FileSource:
+    p = tmp_path / name
+    with zipfile.ZipFile(p, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    return FileSource(p, tmp_path, name)
+
+
+IOS_CHAT = b"[21/02/2025, 02:20:31] Jordan Blake: hi\r\n"
+
+
+def test_zip_with_a_traversal_member_is_refused_with_a_clear_sentence(tmp_path: Path) -> None:
+    """A member named ../x is an attack: the whole archive is refused, nothing is read or written."""
+    src = _zip(tmp_path, {"_chat.txt": IOS_CHAT, "../evil.jpg": b"x"})
+    with pytest.raises(SourceError) as e:
+        list(WhatsAppZipImporter().read(src, _ctx()))
+    assert str(e.value) == (
+        "WhatsApp Chat - Jordan Blake.zip was not opened: refused: the archive tries to write outside itself "
+        "('../evil.jpg'). WhatsApp never writes an archive like this, so it may have been tampered with.")
+    assert not (tmp_path.parent / "evil.jpg").exists()
+
+
+def test_truncated_zip_is_a_source_error(tmp_path: Path) -> None:
+    """A zip cut short cannot be opened: SourceError naming the file, not a crash."""
+    src = _zip(tmp_path, {"_chat.txt": IOS_CHAT * 50})
+    data = src.path.read_bytes()
+    src.path.write_bytes(data[: len(data) // 2])
+    assert WhatsAppZipImporter().sniff(src, src.head()) is None
+    with pytest.raises(SourceError, match="not a readable zip archive"):
+        list(WhatsAppZipImporter().read(src, _ctx()))
+
+
+def test_zip_without_chat_text_is_not_claimed(tmp_path: Path) -> None:
+    """A zip of photos is not a WhatsApp export; the importer says so if asked anyway."""
+    src = _zip(tmp_path, {"photo.jpg": b"\xff\xd8"}, name="photos.zip")
+    assert WhatsAppZipImporter().sniff(src, src.head()) is None
+    with pytest.raises(SourceError, match="holds no _chat.txt"):
+        list(WhatsAppZipImporter().read(src, _ctx()))
+
+
+def test_attachment_named_in_chat_but_missing_from_zip_is_a_placeholder(tmp_path: Path) -> None:
+    """`<attached: X>` with X absent from the zip: AttachmentRef(included=False)."""
+    src = _zip(tmp_path, {"_chat.txt": f"{LRM}[21/02/2025, 02:20:31] Jordan Blake: {LRM}<attached: gone.jpg>\r\n"
+                          .encode()})
+    recs = _records(list(WhatsAppZipImporter().read(src, _ctx())))
+    assert recs[0].attachments[0].included is False and recs[0].attachments[0].name == "gone.jpg"
+
+
+def test_empty_file_is_refused_with_a_clear_sentence(tmp_path: Path) -> None:
+    """0 bytes: no importer claims it, and reading it anyway says it is empty."""
+    p = tmp_path / "chat.txt"
+    p.write_bytes(b"")
+    with pytest.raises(UnknownFormat):
+        identify(FileSource(p, tmp_path, "chat.txt"))
+    with pytest.raises(SourceError) as e:
+        _read_txt(tmp_path, b"")
+    assert str(e.value) == "chat.txt is empty (0 bytes): there is no chat in it to import."
+
+
+def test_wrong_kind_of_file_is_refused_with_a_clear_sentence(tmp_path: Path) -> None:
+    """A JSON file is not a chat export: SourceError in plain words."""
+    with pytest.raises(SourceError) as e:
+        _read_txt(tmp_path, '{"messages": []}\n')
+    assert str(e.value) == ("chat.txt is not a WhatsApp chat export: no line starts with a date and time "
+                            "the way WhatsApp writes messages.")
+
+
+def test_missing_time_zone_is_refused_with_a_clear_sentence(tmp_path: Path) -> None:
+    """Naive local times need the case's source_timezone: never the machine's zone."""
+    with pytest.raises(SourceError) as e:
+        _read_txt(tmp_path, f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: hi\n", ctx=_ctx(zone=None))
+    assert str(e.value) == (
+        "chat.txt: WhatsApp writes local times without a time zone. Set the case's source_timezone (the zone "
+        "the phone was in, for example America/Los_Angeles) and import again.")
+
+
+def test_undecodable_bytes_make_one_problem_and_the_rest_is_read(tmp_path: Path) -> None:
+    """A message with bytes that are not UTF-8 becomes a Problem; the other messages are records."""
+    data = (f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: ok\n".encode()
+            + b"2/21/25, 1:11\xe2\x80\xafAM - Jordan Blake: bad \xff\xfe\n"
+            + f"2/21/25, 1:12{NNBSP}AM - Jordan Blake: fine\n".encode())
+    items = _read_txt(tmp_path, data)
+    assert [type(i).__name__ for i in items] == ["Record", "Problem", "Record"]
+    prob = items[1]
+    assert isinstance(prob, Problem) and prob.kind == "encoding" and prob.position == "line 2"
+    assert prob.excerpt == ""
+
+
+def test_lines_before_the_first_header_are_a_problem_not_lost(tmp_path: Path) -> None:
+    """A file cut at the top starts mid-message: those lines are reported, the rest is read."""
+    text = f"...end of an earlier message\n2/21/25, 1:10{NNBSP}AM - Jordan Blake: hi\n"
+    items = _read_txt(tmp_path, text)
+    assert isinstance(items[0], Problem) and items[0].kind == "orphan_lines"
+    assert isinstance(items[1], Record) and items[1].source_id == "2"
+
+
+def test_file_truncated_mid_line_keeps_the_partial_line_as_text(tmp_path: Path) -> None:
+    """A header cut short is not a header: it stays text of the message before it."""
+    text = f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: hi\n2/21/25, 1:1"
+    recs = _records(_read_txt(tmp_path, text))
+    assert len(recs) == 1 and recs[0].body == "hi\n2/21/25, 1:1"
+
+
+# --- sample generator ----------------------------------------------------------------------------
+
+
+def test_sample_generator_writes_exports_the_importers_read_with_the_story_counts(tmp_path: Path) -> None:
+    """scale=1 gives 50+19 messages in the Android chat, 10+10 in the iOS zip, 10+8 in the group."""
+    paths = write_sample(tmp_path, scale=1, seed=0)
+    case = case_from_json(json.dumps(DEMO_CASE))
+    ctx = ImportContext(case=case, source_timezone=case.zone())
+    m = ExMatcher(case)
+    got = {}
+    for p in paths:
+        recs, probs = read_source(FileSource(p, tmp_path, p.name), ctx)
+        assert probs == []
+        msgs = [r for r in recs if r.category == "message"]
+        ex = [r for r in msgs if m.attribute(r).is_ex]
+        got[p.name] = (identify(FileSource(p, tmp_path, p.name))[0].name, len(msgs),
+                       sum(r.category == "system" for r in recs), len(ex))
+    assert got == {
+        "WhatsApp Chat with Casey Drummond.txt": ("whatsapp_android_txt", 69, 2, 69),
+        "WhatsApp Chat - Casey Drummond.zip": ("whatsapp_ios_zip", 20, 1, 20),
+        "WhatsApp Chat with Trivia Night 🎲.txt": ("whatsapp_android_txt", 18, 6, 2),
+    }
+    assert write_sample(tmp_path / "again", scale=1, seed=0) and all(
+        (tmp_path / "again" / p.name).read_bytes() == p.read_bytes() for p in paths)
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+_HEADERS = st.sampled_from([
+    f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: ", "[21/02/2025, 02:20:31] Sam Rivera: ", "13.06.18, 21:25 - Ana: ",
+    f"{LRM}[21/02/2025, 02:20:31] Jordan Blake: {LRM}", "2/21/25, 1:10 PM - ", "", "", "",
+])
+_LINE = st.builds(lambda h, t: h + t, _HEADERS,
+                  st.text(st.characters(blacklist_characters="\n"), max_size=30))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINE, max_size=25))
+def test_parsing_loses_and_invents_no_line(lines: list[str]) -> None:
+    """For any text, the parsed messages' raw lines, concatenated, are exactly the input lines."""
+    _det, msgs = parse_lines(lines, date_order="DMY")
+    assert [ln for m in msgs for ln in m.raw_lines] == lines
+    assert all(m.header is not None for m in msgs[1:])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from([b"", b"2/21/25, 1:10 AM - A: x\n", b"[21/02/2025, 02:20:31] A: "]))
+def test_arbitrary_bytes_give_only_records_problems_or_a_source_error(tmp_path_factory: pytest.TempPathFactory,
+                                                                      data: bytes, prefix: bytes) -> None:
+    """Nothing but Record, Problem or SourceError comes out of any byte string; records have ids."""
+    d = tmp_path_factory.mktemp("fuzz")
+    try:
+        items = _read_txt(d, prefix + data, ctx=_ctx(order="DMY"))
+    except SourceError:
+        return
+    for it in items:
+        assert isinstance(it, Record | Problem)
+        if isinstance(it, Record):
+            assert it.source_id.isdigit() and it.utc.tzinfo is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.datetimes(min_value=__import__("datetime").datetime(2009, 1, 1),
+                    max_value=__import__("datetime").datetime(2099, 12, 31)))
+def test_header_times_round_trip_to_utc(tmp_path_factory: pytest.TempPathFactory, when: Any) -> None:
+    """A wall-clock time written in Android-US and iOS-UK layouts reads back to the same UTC instant."""
+    when = when.replace(microsecond=0)
+    zone = ZoneInfo("UTC")
+    h12 = when.hour % 12 or 12
+    ampm = "AM" if when.hour < 12 else "PM"
+    android = (f"{when.month}/{when.day}/{when.year % 100:02d}, {h12}:{when.minute:02d}{NNBSP}{ampm} - A: x\n"
+               f"12/31/{when.year % 100:02d}, 1:00{NNBSP}AM - B: y\n")
+    ios = (f"[{when.day:02d}/{when.month:02d}/{when.year}, {when.hour:02d}:{when.minute:02d}:{when.second:02d}] A: x\r\n"
+           f"[31/12/{when.year}, 23:59:59] B: y\r\n")
+    d = tmp_path_factory.mktemp("rt")
+    ctx = ImportContext(case=Case(), source_timezone=zone, date_order="DMY")
+    a = _records(_read_txt(d, android, name="a.txt", ctx=_ctx(zone="UTC", order="MDY")))[0]
+    i = _records(_read_txt(d, ios, name="i.txt", ctx=ctx))[0]
+    assert format_utc(a.utc) == format_utc(when.replace(second=0, tzinfo=zone))
+    assert format_utc(i.utc) == format_utc(when.replace(tzinfo=zone))
