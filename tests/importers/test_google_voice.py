@@ -34,7 +34,10 @@ def _read(source: FileSource, ctx: ImportContext = CTX) -> tuple[list[Record], l
     recs: list[Record] = []
     probs: list[Problem] = []
     for item in GV.read(source, ctx):
-        (recs if isinstance(item, Record) else probs).append(item)
+        if isinstance(item, Record):
+            recs.append(item)
+        else:
+            probs.append(item)
     return recs, probs
 
 

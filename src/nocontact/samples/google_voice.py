@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo
 
 from nocontact.samples import DEMO_TIMEZONE
 
-__all__ = ["page_call", "page_text", "write_sample"]
+__all__ = ["Message", "page_call", "page_text", "write_sample"]
+
+#: (time, number, name, written by the user, body, picture srcs)
+Message = tuple[datetime, str, str, bool, str, list[str]]
 
 ZONE = ZoneInfo(DEMO_TIMEZONE)
 ME = "+13125550123"
@@ -75,7 +78,7 @@ def _stamp(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H_%M_%SZ")
 
 
-def page_text(title: str, messages: list[tuple[datetime, str, str, bool, str, list[str]]],
+def page_text(title: str, messages: list[Message],
               participants: list[tuple[str, str]] | None = None) -> str:
     """A text page: messages are (time, number, name, is me, body, image srcs)."""
     out = [_HEAD.format(title=escape(title), style=_STYLE), '<div class="hChatLog hfeed">']
@@ -140,7 +143,7 @@ def write_sample(folder: Path, *, scale: int = 1, seed: int = 0) -> list[Path]:
         p.write_text(html, encoding="utf-8")
         pages.append(p)
 
-    c1 = [
+    c1: list[Message] = [
         (_local(2, 27, 22, 5, 10, 331), CASEY1, "Casey Drummond", False, "Why won't you pick up?", []),
         (_local(3, 2, 20, 16, 40, 120), CASEY1, "Casey Drummond", False, "Robin. Please.\nJust one call.", []),
         (_local(3, 3, 7, 2, 3, 5), CASEY1, "Casey Drummond", False, "Answer me. I'm not asking again.", []),
@@ -152,22 +155,22 @@ def write_sample(folder: Path, *, scale: int = 1, seed: int = 0) -> list[Path]:
     c1[3] = (*c1[3][:5], [f"{name1}-4-1"])
     put(f"{name1}.html", page_text("Casey Drummond", c1))
     (calls / f"{name1}-4-1.jpg").write_bytes(_JPEG)
-    c2 = [
+    c2: list[Message] = [
         (_local(3, 19, 2, 3, 31, 10), CASEY2, "", False, "New number. Blocking me won't work 🙂", []),
         (_local(3, 19, 2, 10, 50, 640), ME, "", True, "Stop contacting me.", []),
         (_local(3, 25, 19, 45, 12, 77), CASEY2, "", False, "I'm outside your building.", []),
     ]
     put(f"{CASEY2} - Text - {_stamp(c2[0][0])}.html", page_text(CASEY2, c2))
-    only_me = [(_local(1, 12, 9, 0, 0, 15), ME, "", True, "Please stop texting me at work.", [])]
+    only_me: list[Message] = [(_local(1, 12, 9, 0, 0, 15), ME, "", True, "Please stop texting me at work.", [])]
     put(f"Casey Drummond - Text - {_stamp(only_me[0][0])}.html", page_text("Me to\nCasey Drummond", only_me))
-    grp = [
+    grp: list[Message] = [
         (_local(3, 11, 18, 0, 33, 250), CASEY1, "Casey Drummond", False,
          "Dana, tell Robin to answer me. She listens to you.", []),
         (_local(3, 11, 18, 3, 1, 9), DANA, "Dana Ortiz", False, "Casey, stop. Leave Robin alone.", []),
     ]
     put(f"Group Conversation - {_stamp(grp[0][0])}.html",
         page_text("Group Conversation", grp, [(CASEY1, "Casey Drummond"), (DANA, "Dana Ortiz")]))
-    mom = [(_local(3, 8, 21, 0, 0, 500), MOM, "Mom", False, "Did you eat dinner? 🍝", []),
+    mom: list[Message] = [(_local(3, 8, 21, 0, 0, 500), MOM, "Mom", False, "Did you eat dinner? 🍝", []),
            (_local(3, 8, 21, 4, 30, 1), ME, "", True, "Yes ❤️", [])]
     put(f"Mom - Text - {_stamp(mom[0][0])}.html", page_text("Mom", mom))
     t = _local(3, 3, 2, 40, 9)
@@ -186,7 +189,7 @@ def write_sample(folder: Path, *, scale: int = 1, seed: int = 0) -> list[Path]:
     everyday = ["On my way", "Running late, sorry!", "Haha yes 😂", "Call me later?", "Thanks & see you"]
     for k in range(max(0, scale - 1) * 5):
         base = datetime(2026, 1, 5, tzinfo=ZONE) + timedelta(seconds=rng.randrange(100 * 86400))
-        msgs = [(base + timedelta(seconds=60 * i + rng.randrange(60)), MOM if i % 2 == 0 else ME,
+        msgs: list[Message] = [(base + timedelta(seconds=60 * i + rng.randrange(60)), MOM if i % 2 == 0 else ME,
                  "Mom", i % 2 == 1, rng.choice(everyday), []) for i in range(rng.randrange(2, 12))]
         put(f"Mom - Text - {_stamp(base)}-{k}.html", page_text("Mom", msgs))
     return pages
