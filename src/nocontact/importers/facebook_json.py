@@ -296,7 +296,7 @@ class _ThreadReader:
         is_group = len(self.participants) > 2 or self.thread_type == "RegularGroup"
         mtype = msg.get("type")
         content = msg.get("content", msg.get("text"))
-        body = content if isinstance(content, str) else None
+        body = content if isinstance(content, str) and content != "" else None
         extra: list[tuple[str, str]] = []
         if isinstance(mtype, str):
             extra.append(("type", mtype))
