@@ -134,3 +134,15 @@ def test_arbitrary_bytes_after_headers_give_only_records_or_problems(tmp_path_fa
         assert isinstance(item, Record | Problem)
         if isinstance(item, Record):
             assert item.source_id == "<f@x>"
+
+
+def test_attachment_before_the_text_part_does_not_hide_the_body(tmp_path: Path) -> None:
+    """In multipart/mixed the text part is the body even when a file comes first; encoded file names decode."""
+    p = _write(tmp_path, b"From: x@example.com\nDate: Sat, 1 Mar 2025 10:00:00 +0000\nMessage-ID: <m@x>\n"
+                         b"Content-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: image/png\n"
+                         b"Content-Disposition: attachment; filename=\"=?UTF-8?Q?f=C3=B6to.png?=\"\n"
+                         b"Content-Transfer-Encoding: base64\n\niVBORw==\n--zz\nContent-Type: text/plain; "
+                         b"charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nZo\xc3\xab was here\n--zz--\n")
+    (rec,), probs = _read(p)
+    assert rec.body == "Zoë was here"
+    assert [(a.name, a.mime, a.data) for a in rec.attachments] == [("föto.png", "image/png", b"\x89PNG")]
