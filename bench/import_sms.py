@@ -66,19 +66,20 @@ def child_baseline(path: Path) -> dict[str, Any]:
     return {"records": records, "seconds": time.perf_counter() - t0, "rss_mb": _rss_mb(), "attributes": attrs}
 
 
-def child_read(path: Path, scale: int, seed: int) -> dict[str, Any]:
+def child_read(path: Path, bodies: Path) -> dict[str, Any]:
     from nocontact.importers.sms_backup_restore import SmsBackupRestoreSms
     from nocontact.model import Record
-    from nocontact.samples.sms_backup_restore import sms_items
     from nocontact.sources import FileSource
 
-    expected = [it.body for it in sms_items(scale, seed)]
+    expected_file = open(bodies, encoding="utf-8")  # noqa: SIM115 (one JSON body per line, read as we go)
+    n_expected = int(expected_file.readline())
     ctx = _ctx()
     t0 = time.perf_counter()
     records = problems = mismatches = attachments = 0
     for item in SmsBackupRestoreSms().read(FileSource(path, path.parent, path.name), ctx):
         if isinstance(item, Record):
-            if records >= len(expected) or item.body != expected[records]:
+            line = expected_file.readline()
+            if not line or item.body != json.loads(line):
                 mismatches += 1
             attachments += sum(len(a.data or b"") for a in item.attachments)
             records += 1
@@ -86,7 +87,7 @@ def child_read(path: Path, scale: int, seed: int) -> dict[str, Any]:
             problems += 1
     seconds = time.perf_counter() - t0
     return {"records": records, "seconds": seconds, "rss_mb": _rss_mb(), "problems": problems,
-            "bodies_equal": mismatches == 0 and records == len(expected), "mismatches": mismatches,
+            "bodies_equal": mismatches == 0 and records == n_expected, "mismatches": mismatches,
             "attachment_bytes": attachments}
 
 
@@ -150,6 +151,19 @@ def _generate(folder: Path, target_mb: float, seed: int) -> tuple[Path, int]:
         scale = int(scale * target / size) + 1
 
 
+def _bodies_file(path: Path, scale: int, seed: int) -> Path:
+    """The generated bodies in file order, one JSON string per line (so the child stays small)."""
+    from nocontact.samples.sms_backup_restore import sms_items
+
+    items = sms_items(scale, seed)
+    out = path.with_name("bodies.jsonl")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(f"{len(items)}\n")
+        for it in items:
+            f.write(json.dumps(it.body) + "\n")
+    return out
+
+
 def _repaired_copy(path: Path) -> Path:
     """The file with its surrogate-pair references joined (bare lxml refuses them), for the baseline."""
     from nocontact.importers.sms_backup_restore import RepairingReader
@@ -176,7 +190,7 @@ def main() -> None:
         if mode == "baseline":
             res = child_baseline(Path(rest[0]))
         elif mode == "read":
-            res = child_read(Path(rest[0]), int(rest[1]), int(rest[2]))
+            res = child_read(Path(rest[0]), Path(rest[1]))
         else:
             res = child_vault(Path(rest[0]))
         print(json.dumps(res))
@@ -198,7 +212,7 @@ def main() -> None:
             print(f"\nfile: {mb:.1f} MB, scale {scale}, generated in {time.perf_counter() - t0:.1f} s")
             plain = _repaired_copy(path)
             base = _run_child("baseline", plain)
-            read = _run_child("read", path, scale, args.seed)
+            read = _run_child("read", path, _bodies_file(path, scale, args.seed))
             base_rate = base["records"] / base["seconds"]
             read_rate = read["records"] / read["seconds"]
             print(f"  (a) bare lxml iterparse : {base['records']:>9,} records  {base_rate:>10,.0f} rec/s  "
