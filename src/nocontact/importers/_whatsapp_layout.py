@@ -57,6 +57,7 @@ GENERIC_HEADER = re.compile(
 
 _MAX_DATE_CHANGES = 200_000
 _REGEX_CACHE: dict[Layout, re.Pattern[str]] = {}
+_NO_LAYOUT: object = object()
 
 
 class Layout(NamedTuple):
@@ -78,7 +79,8 @@ class Layout(NamedTuple):
     def regex(self) -> re.Pattern[str]:
         """A pattern matching exactly this layout's headers at the start of a line.
 
-        Groups: 1 prefix, 2-4 date fields as written, 5 hour, 6 minute, 7 second, 8 meridian.
+        Groups: 1 prefix, 2-4 date fields as written, 5 hour, 6 minute, 7 second, 8 meridian,
+        9 the terminator (``] ``, `` - ``, ``: ``).
         """
         pat = _REGEX_CACHE.get(self)
         if pat is None:
@@ -96,7 +98,7 @@ class Layout(NamedTuple):
         sec = e(self.ss) + r"(\d{2})" if self.ss else "()"
         mer = r"([ \u202f\u00a0]?[aApP]\.? ?[mM]\.?)" if self.meridian else "()"
         return re.compile(pre + date + e(self.s3) + e(self.dt) + r"(\d{1,2})" + e(self.ts) + r"(\d{2})"
-                          + sec + mer + e(self.term))
+                          + sec + mer + "(" + e(self.term) + ")")
 
     def describe(self) -> str:
         kind = "iOS [date, time]" if self.bracket else "Android date, time -"
@@ -128,7 +130,7 @@ class _Stats:
     count: int = 0
     first_line: int = 0
     dates: list[tuple[int, int, int]] = field(default_factory=list)
-    last_date: str = ""
+    last_date: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class Survey:
         self.stats: dict[Layout, _Stats] = {}
         self.line_no = 0
         self.first_layout: Layout | None = None
+        self._shapes: dict[tuple[object, ...], Layout | None] = {}
 
     def feed(self, line: str) -> tuple[Layout, str] | None:
         """Note one line; returns its layout and the text after the header when it is a header."""
@@ -154,7 +157,11 @@ class Survey:
         m = GENERIC_HEADER.match(line)
         if m is None:
             return None
-        lay = layout_of(m)
+        g = m.groups()  # pre f1 s1 f2 s2 f3 s3 dt h ts mi ss sec mer term
+        key = (g[0][-1:], g[2], g[4], g[6], len(g[1]), len(g[5]), g[7], g[9], g[11], g[13] is None, g[14])
+        lay = self._shapes.get(key, _NO_LAYOUT)
+        if lay is _NO_LAYOUT:
+            lay = self._shapes[key] = layout_of(m)
         if lay is None:
             return None
         st = self.stats.get(lay)
@@ -163,10 +170,9 @@ class Survey:
             if self.line_no == 1:
                 self.first_layout = lay
         st.count += 1
-        d = m.group("f1", "f2", "f3")
-        key = "/".join(d)
-        if key != st.last_date:
-            st.last_date = key
+        d = (g[1], g[3], g[5])
+        if d != st.last_date:
+            st.last_date = d
             if len(st.dates) < _MAX_DATE_CHANGES:
                 st.dates.append((int(d[0]), int(d[1]), int(d[2])))
         return lay, line[m.end():]
@@ -248,9 +254,11 @@ class Header(NamedTuple):
 def parse_header(line: str, lay: Layout, order: str) -> Header | None:
     """The header at the start of ``line`` in the file's own layout, or None (continuation)."""
     m = lay.regex.match(line)
-    if m is None:
-        return None
-    _pre, a, b, c, hs, mis, secs, mer = m.groups()
+    return None if m is None else _header(m, line, order)
+
+
+def _header(m: re.Match[str], line: str, order: str) -> Header | None:
+    _pre, a, b, c, hs, mis, secs, mer, _term = m.groups()
     if order == "DMY":
         d, mo, y = int(a), int(b), int(c)
     elif order == "MDY":
@@ -269,9 +277,7 @@ def parse_header(line: str, lay: Layout, order: str) -> Header | None:
         naive = datetime(y, mo, d, h, int(mis), int(secs) if secs else 0)
     except ValueError:
         return None
-    start = m.end(1)
-    stop = m.end() - len(lay.term)
-    return Header(naive, line[start:stop], bool(secs), m.end())
+    return Header(naive, line[m.end(1):m.start(9)], bool(secs), m.end())
 
 
 @dataclass
@@ -289,10 +295,12 @@ class ParsedMessage:
 def iter_messages(lines: Iterable[str], lay: Layout, order: str) -> Iterator[ParsedMessage]:
     """Group lines into messages: a header in the file's layout starts one, anything else continues."""
     cur: ParsedMessage | None = None
+    match = lay.regex.match
     for n, line in enumerate(lines, 1):
-        if line.endswith("\n"):
+        if line[-1:] == "\n":
             line = line[:-1]
-        h = parse_header(line, lay, order)
+        m = match(line)
+        h = None if m is None else _header(m, line, order)
         if h is None:
             if cur is None:
                 cur = ParsedMessage(n, [line], None)

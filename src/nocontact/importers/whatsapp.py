@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from nocontact.identity import normalise_phone
@@ -171,7 +171,7 @@ _NOTICE_IN_AUTHOR = re.compile(
 
 #: Android whole-text media placeholders, localised.
 _MEDIA_OMITTED = re.compile(
-    r"<(?:Media omitted|Medien ausgeschlossen|Multimedia omitido|Archivo omitido|Médias omis|"
+    r"\u200e?<(?:Media omitted|Medien ausgeschlossen|Multimedia omitido|Archivo omitido|Médias omis|"
     r"Media omessi|Mídia oculta|Arquivo de mídia oculto|Media weggelaten|Без медиафайлов|"
     r"Medya dahil edilmedi|Media tidak disertakan|Media jätetty pois|Média vynechána|"
     r"Médiá vynechané|メディアは含まれていません)>\r?\Z")
@@ -265,10 +265,18 @@ def classify(rest: str) -> Classified:
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
+#: One pass over a message's text for everything that is not plain text: which group matched
+#: says what the message is (``lastgroup``).
+_SPECIAL = re.compile("|".join(f"(?P<{k}>{rx.pattern})" for k, rx in (
+    ("ios_attached", _IOS_ATTACHED), ("file_attached", _FILE_ATTACHED), ("omitted", _MEDIA_OMITTED),
+    ("ios_omitted", _IOS_OMITTED), ("deleted", _DELETED), ("call", _MISSED_CALL))).replace(
+    "(?P<name>", "(?P<file>", 1).replace("(?P<what>", "(?:"))
 
-def _text_lines(binary: BinaryIO) -> io.TextIOWrapper:
-    """Lines split on LF only, LF kept, CR kept, bytes that are not UTF-8 kept as surrogates."""
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="\n")
+
+def _text_lines(binary: BinaryIO, strict: bool = False) -> io.TextIOWrapper:
+    """Lines split on LF only, LF kept, CR kept; bytes that are not UTF-8 kept as surrogates."""
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="strict" if strict else "surrogateescape",
+                            newline="\n")
 
 
 class _Clock:
@@ -298,6 +306,7 @@ class _Chat:
     authors: list[str]
     group: bool
     title: str | None
+    clean: bool  # every byte decoded as UTF-8 in pass 1
 
 
 _PROBLEM_TEXT = ("line {n} and the {k} line(s) after it hold bytes that are not UTF-8 text; "
@@ -316,31 +325,45 @@ class _Reader:
         self.media = media
 
     def survey(self) -> _Chat:
+        """Pass 1: the layout, the date order, the authors and whether the chat is a group."""
+        try:
+            return self._survey(strict=True)
+        except UnicodeDecodeError:
+            return self._survey(strict=False)
+
+    def _survey(self, strict: bool) -> _Chat:
         survey = Survey()
-        per_layout: dict[object, tuple[dict[str, None], list[bool]]] = {}
+        # per layout: author -> True once seen writing a message (not only labelling a notice)
+        authors: dict[object, dict[str, bool]] = {}
+        group: set[object] = set()
         with self.opener() as f:
-            for line in _text_lines(f):
+            for line in _text_lines(f, strict):
                 got = survey.feed(line)
                 if got is None:
                     continue
                 lay, rest = got
-                slot = per_layout.get(lay)
-                if slot is None:
-                    slot = per_layout[lay] = ({}, [False])
+                seen = authors.get(lay)
+                if seen is None:
+                    seen = authors[lay] = {}
+                i = rest.find(": ")
+                if i > 0 and seen.get(rest[:i]):
+                    continue
                 c = classify(rest)
                 if c.system:
                     if c.group_notice:
-                        slot[1][0] = True
-                elif c.author is not None and len(slot[0]) < 2000:
-                    slot[0].setdefault(c.author, None)
+                        group.add(lay)
+                    if c.author is not None and c.author not in seen and len(seen) < 5000:
+                        seen[c.author] = False
+                elif c.author is not None and len(seen) < 5000:
+                    seen[c.author] = True
         if survey.line_no == 0:
             raise SourceError(f"{self.display} is empty (0 bytes): there is no chat in it to import.")
         det = survey.result(self.ctx.date_order)
         if det is None:
             raise SourceError(f"{self.display} is not a WhatsApp chat export: no line starts with a "
                               "date and time the way WhatsApp writes messages.", "line 1")
-        authors, grp = per_layout.get(det.layout, ({}, [False]))
-        return _Chat(det, list(authors), grp[0] or len(authors) > 2, self.title)
+        names = [a for a, real in authors.get(det.layout, {}).items() if real]
+        return _Chat(det, names, det.layout in group or len(names) > 2, self.title, strict)
 
     def read(self) -> Iterator[Record | Problem]:
         if self.ctx.source_timezone is None:
@@ -366,101 +389,115 @@ class _Reader:
             return bool(user_phones) and _PHONE_AUTHOR.match(author) is not None \
                 and normalise_phone(author, region) in user_phones
 
-        authors = chat.authors
-        idents = {a: ident(a) for a in authors}
         other: Identifier | None = None
         if not chat.group:
-            others = [a for a in authors if not is_user(a)]
+            others = [a for a in chat.authors if not is_user(a)]
             if chat.title is not None and chat.title not in user_names:
                 other = ident(chat.title)
             elif len(others) == 1:
-                other = idents[others[0]]
-        extra_base = (("date_order", chat.detected.order), ("date_order_basis", chat.detected.basis),
-                      ("layout", "ios" if chat.detected.layout.bracket else "android"))
-        lay, order = chat.detected.layout, chat.detected.order
+                other = ident(others[0])
+        people = _People(chat, ident, is_user, other)
+        det = chat.detected
+        base = (("date_order", det.order), ("date_order_basis", det.basis),
+                ("layout", "ios" if det.layout.bracket else "android"))
+        extras = {(crlf, minute): base + ((("line_end", "CRLF"),) if crlf else ())
+                  + ((("time_precision", "minute"),) if minute else ())
+                  for crlf in (False, True) for minute in (False, True)}
+        check = not chat.clean
+        group, title = chat.group, chat.title
+        media = self._media
         with self.opener() as f:
-            for pm in iter_messages(_text_lines(f), lay, order):
-                yield from self._emit(pm, chat, clock, zone_name, basis, is_user, idents, ident,
-                                      other, extra_base)
+            for pm in iter_messages(_text_lines(f), det.layout, det.order):
+                h = pm.header
+                n = pm.line_no
+                lines = pm.raw_lines
+                if h is None:
+                    yield Problem("orphan_lines", f"line {n}",
+                                  f"{len(lines)} line(s) before the first message header were not read "
+                                  "as a message")
+                    continue
+                if check and any(_UNDECODABLE.search(ln) for ln in lines):
+                    yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=len(lines) - 1))
+                    continue
+                c = classify(lines[0][h.end:])
+                last = lines[-1]
+                crlf = last[-1:] == "\r"
+                if len(lines) == 1:
+                    text = c.text[:-1] if crlf else c.text
+                else:
+                    text = "\n".join((c.text, *lines[1:-1], last[:-1] if crlf else last))
+                extra = extras[crlf, not h.seconds]
+                utc = clock.utc(h.naive)
+                if c.system:
+                    if c.author is not None:
+                        extra = (*extra, ("notice_label", c.author))
+                    yield Record(str(n), KIND, "system", utc, h.raw_time, zone_name, basis, "unknown",
+                                 body=text, is_group=group, conversation=title, extra=extra)
+                    continue
+                author = c.author
+                assert author is not None
+                sender, peers, outgoing = people.of(author)
+                category: Literal["message", "call"] = "message"
+                call_type: int | None = None
+                attachments: tuple[AttachmentRef, ...] = ()
+                sm = _SPECIAL.match(text)
+                if sm is not None:
+                    kind = sm.lastgroup
+                    if kind == "deleted":
+                        extra = (*extra, ("deleted", "true"))
+                    elif kind == "call":
+                        category = "call"
+                        call_type = 2 if outgoing else 3
+                    else:
+                        attachments, note = media(sm, text)
+                        extra = (*extra, note)
+                if text[-1:] == ">" and _EDITED.search(text):
+                    extra = (*extra, ("edited", "true"))
+                yield Record(str(n), KIND, category, utc, h.raw_time, zone_name, basis,
+                             "outgoing" if outgoing else "incoming", sender=sender, peers=peers,
+                             is_group=group, conversation=title, body=text, call_type=call_type,
+                             attachments=attachments, extra=extra)
 
-    def _emit(self, pm: ParsedMessage, chat: _Chat, clock: _Clock, zone_name: str, basis: str,
-              is_user: Callable[[str], bool], idents: dict[str, Identifier],
-              ident: Callable[[str], Identifier], other: Identifier | None,
-              extra_base: tuple[tuple[str, str], ...]) -> Iterator[Record | Problem]:
-        h = pm.header
-        n = pm.line_no
-        if h is None:
-            yield Problem("orphan_lines", f"line {n}",
-                          f"{len(pm.raw_lines)} line(s) before the first message header were not read "
-                          "as a message")
-            return
-        lines = pm.raw_lines
-        for ln in lines:
-            if _UNDECODABLE.search(ln):
-                yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=len(lines) - 1))
-                return
-        first = lines[0][h.end:]
-        c = classify(first)
-        last = lines[-1]
-        crlf = last.endswith("\r")
-        if len(lines) == 1:
-            text = c.text[:-1] if crlf else c.text
-        else:
-            tail = last[:-1] if crlf else last
-            text = "\n".join((c.text, *lines[1:-1], tail))
-        extra: list[tuple[str, str]] = list(extra_base)
-        if crlf:
-            extra.append(("line_end", "CRLF"))
-        if not h.seconds:
-            extra.append(("time_precision", "minute"))
-        utc = clock.utc(h.naive)
-        if c.system:
-            if c.author is not None:
-                extra.append(("notice_label", c.author))
-            yield Record(str(n), KIND, "system", utc, h.raw_time, zone_name, basis, "unknown",
-                         body=text, is_group=chat.group, conversation=chat.title, extra=tuple(extra))
-            return
-        author = c.author
-        assert author is not None
-        sender = idents.get(author) or ident(author)
-        outgoing = is_user(author)
-        if chat.group or not outgoing:
-            peers = tuple(idents[a] for a in chat.authors if a != author)
-            if not chat.group and other is not None and other not in peers and other != sender:
-                peers = (*peers, other)
-        else:
-            peers = (other,) if other is not None else ()
-        attachments: tuple[AttachmentRef, ...] = ()
-        category = "message"
-        call_type: int | None = None
-        t0 = text.lstrip(LRM)
-        attachments, cat = self._media(text, t0)
-        if cat is not None:
-            extra.append(cat)
-        elif _MISSED_CALL.match(text):
-            category = "call"
-            call_type = 2 if outgoing else 3
-        if _DELETED.match(text):
-            extra.append(("deleted", "true"))
-        elif text.endswith(">") and _EDITED.search(text):
-            extra.append(("edited", "true"))
-        yield Record(str(n), KIND, category, utc, h.raw_time, zone_name, basis,  # type: ignore[arg-type]
-                     "outgoing" if outgoing else "incoming", sender=sender, peers=peers,
-                     is_group=chat.group, conversation=chat.title, body=text, call_type=call_type,
-                     attachments=attachments, extra=tuple(extra))
-
-    def _media(self, text: str, t0: str) -> tuple[tuple[AttachmentRef, ...], tuple[str, str] | None]:
-        m = _IOS_ATTACHED.match(text) or _FILE_ATTACHED.match(text)
-        if m is not None:
-            name = m.group("name").strip()
+    def _media(self, sm: re.Match[str], text: str) -> tuple[tuple[AttachmentRef, ...], tuple[str, str]]:
+        name = sm.group("name") or sm.group("file")
+        if name is not None:
+            name = name.strip()
             found = self.media(name)
             if found is not None:
                 return (found,), ("media", "attached")
-            mime = mimetypes.guess_type(name)[0]
-            return (AttachmentRef(name, mime, included=False),), ("media", "not in export")
-        if _MEDIA_OMITTED.match(t0) or _IOS_OMITTED.match(text):
-            return (AttachmentRef(t0.rstrip("\r"), None, included=False),), ("media", "omitted")
-        return (), None
+            return (AttachmentRef(name, mimetypes.guess_type(name)[0], included=False),), ("media", "not in export")
+        return (AttachmentRef(text.lstrip(LRM), None, included=False),), ("media", "omitted")
+
+
+class _People:
+    """Sender identifier, peers and direction per author, computed once per author."""
+
+    def __init__(self, chat: _Chat, ident: Callable[[str], Identifier], is_user: Callable[[str], bool],
+                 other: Identifier | None) -> None:
+        self.chat = chat
+        self.ident = ident
+        self.is_user = is_user
+        self.other = other
+        self.idents = {a: ident(a) for a in chat.authors}
+        self._cache: dict[str, tuple[Identifier, tuple[Identifier, ...], bool]] = {}
+
+    def of(self, author: str) -> tuple[Identifier, tuple[Identifier, ...], bool]:
+        got = self._cache.get(author)
+        if got is not None:
+            return got
+        sender = self.idents.get(author) or self.ident(author)
+        outgoing = self.is_user(author)
+        other = self.other
+        if self.chat.group or not outgoing:
+            peers = tuple(self.idents[a] for a in self.chat.authors if a != author)
+            if not self.chat.group and other is not None and other not in peers and other != sender:
+                peers = (*peers, other)
+        else:
+            peers = (other,) if other is not None else ()
+        got = (sender, peers, outgoing)
+        if len(self._cache) < 10_000:
+            self._cache[author] = got
+        return got
 
 
 def _looks_like_chat(head: bytes) -> bool:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from nocontact.samples import DEMO_TIMEZONE
 
-__all__ = ["ANDROID_NAME", "GROUP_NAME", "IOS_NAME", "PER_SCALE_ANDROID", "write_sample"]
+__all__ = ["ANDROID_NAME", "GROUP_NAME", "IOS_NAME", "PER_SCALE_ANDROID", "android_entries", "write_sample"]
 
 USER = "Robin Hale"
 EX = "Casey Drummond"
@@ -139,23 +139,36 @@ _STORY_GROUP: list[tuple[tuple[int, ...], str | None, str]] = [
 ]
 
 
-def _write_android(path: Path, rng: random.Random, scale: int) -> None:
+def _android_entries(rng: random.Random, scale: int) -> Iterator[tuple[datetime, str | None, str]]:
     zone = ZoneInfo(DEMO_TIMEZONE)
     story_start = _local(_STORY_ANDROID[0][0])
+    first = story_start - timedelta(seconds=95 * PER_SCALE_ANDROID * scale + 7200)
+    yield first.astimezone(zone), None, f"{E2E} Tap to learn more."
+    for t, who, text in _everyday(rng, PER_SCALE_ANDROID * scale, story_start.astimezone(UTC), (USER, EX)):
+        yield t.astimezone(zone), who, text
+    for parts, author, line in _STORY_ANDROID:
+        yield _local(parts), author, line
+
+
+def android_entries(scale: int = 1, seed: int = 0) -> Iterator[tuple[datetime, str | None, str]]:
+    """Every entry of the Android 1:1 file ``write_sample`` writes, in file order.
+
+    (local time, author or None for a notice, exact text); benchmarks compare parsed bodies
+    with these.
+    """
+    return _android_entries(random.Random(seed), scale)
+
+
+def _write_android(path: Path, rng: random.Random, scale: int) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        first = story_start - timedelta(seconds=95 * PER_SCALE_ANDROID * scale + 7200)
-        f.write(f"{_android_time(first.astimezone(zone))} - {E2E} Tap to learn more.\n")
         buf: list[str] = []
-        for t, who, text in _everyday(rng, PER_SCALE_ANDROID * scale, story_start.astimezone(UTC),
-                                      (USER, EX)):
-            buf.append(f"{_android_time(t.astimezone(zone))} - {who}: {text}\n")
+        for t, who, text in _android_entries(rng, scale):
+            stamp = _android_time(t)
+            buf.append(f"{stamp} - {text}\n" if who is None else f"{stamp} - {who}: {text}\n")
             if len(buf) >= 10_000:
                 f.write("".join(buf))
                 buf.clear()
         f.write("".join(buf))
-        for parts, author, line in _STORY_ANDROID:
-            stamp = _android_time(_local(parts))
-            f.write(f"{stamp} - {line}\n" if author is None else f"{stamp} - {author}: {line}\n")
 
 
 def _write_ios(path: Path, rng: random.Random, scale: int) -> None:
