@@ -57,7 +57,6 @@ from nocontact.identity import normalise_phone
 from nocontact.importers._whatsapp_layout import (
     GENERIC_HEADER,
     Detected,
-    ParsedMessage,
     Survey,
     iter_messages,
     layout_of,
