@@ -57,7 +57,6 @@ GENERIC_HEADER = re.compile(
 
 _MAX_DATE_CHANGES = 200_000
 _REGEX_CACHE: dict[Layout, re.Pattern[str]] = {}
-_NO_LAYOUT: object = object()
 
 
 class Layout(NamedTuple):
@@ -159,8 +158,9 @@ class Survey:
             return None
         g = m.groups()  # pre f1 s1 f2 s2 f3 s3 dt h ts mi ss sec mer term
         key = (g[0][-1:], g[2], g[4], g[6], len(g[1]), len(g[5]), g[7], g[9], g[11], g[13] is None, g[14])
-        lay = self._shapes.get(key, _NO_LAYOUT)
-        if lay is _NO_LAYOUT:
+        if key in self._shapes:
+            lay = self._shapes[key]
+        else:
             lay = self._shapes[key] = layout_of(m)
         if lay is None:
             return None
