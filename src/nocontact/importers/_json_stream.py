@@ -121,30 +121,25 @@ def events(raw: IO[bytes], what: str) -> tuple[XEscapeRepair, Iterator[tuple[str
     reader = XEscapeRepair(raw)
 
     def gen() -> Iterator[tuple[str, Any]]:
-        it = ijson.basic_parse(reader)
-        while True:
-            try:
-                ev = next(it)
-            except StopIteration:
-                return
-            except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
-                # The parser's own message quotes the file's text: never repeat it.
-                detail = str(e.args[0] if e.args else "")
-                if "premature EOF" in detail or "Incomplete JSON" in detail:
-                    raise SourceError(
-                        f"This {what} ends in the middle (it looks cut off, for example by an "
-                        f"interrupted download or copy). Export it again and import the new file.",
-                        f"byte {reader.consumed}") from None
-                if "UTF8" in detail or isinstance(e, UnicodeDecodeError):
-                    raise SourceError(
-                        f"This {what} is damaged: it holds bytes that are not UTF-8 text "
-                        f"(within its first {reader.consumed} bytes). Export it again and import the new file.",
-                        f"byte {reader.consumed}") from None
+        try:
+            yield from ijson.basic_parse(reader)
+        except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
+            # The parser's own message quotes the file's text: never repeat it.
+            detail = str(e.args[0] if e.args else "")
+            if "premature EOF" in detail or "Incomplete JSON" in detail:
                 raise SourceError(
-                    f"This {what} is damaged: it stops being valid JSON within its first "
-                    f"{reader.consumed} bytes. Export it again and import the new file.",
+                    f"This {what} ends in the middle (it looks cut off, for example by an "
+                    f"interrupted download or copy). Export it again and import the new file.",
                     f"byte {reader.consumed}") from None
-            yield ev
+            if "UTF8" in detail or isinstance(e, UnicodeDecodeError):
+                raise SourceError(
+                    f"This {what} is damaged: it holds bytes that are not UTF-8 text "
+                    f"(within its first {reader.consumed} bytes). Export it again and import the new file.",
+                    f"byte {reader.consumed}") from None
+            raise SourceError(
+                f"This {what} is damaged: it stops being valid JSON within its first "
+                f"{reader.consumed} bytes. Export it again and import the new file.",
+                f"byte {reader.consumed}") from None
 
     return reader, gen()
 
@@ -154,6 +149,44 @@ def _too_deep(what: str, reader: XEscapeRepair) -> SourceError:
         f"This {what} is nested more than {MAX_DEPTH} levels deep, which no real export is; "
         f"it was not read. If you did not change this file yourself, export it again.",
         f"byte {reader.consumed}")
+
+
+def _build(first: str, evs: Iterator[tuple[str, Any]], budget: int, what: str,
+           reader: XEscapeRepair) -> Any:
+    """The container that ``first`` (start_map/start_array) opens, built from ``evs``; at most
+    ``budget`` levels deep. Faster than ijson's ObjectBuilder: no method call per event."""
+    root: Any = {} if first == "start_map" else []
+    containers: list[Any] = [root]
+    key: Any = None
+    for ev, val in evs:
+        if ev == "map_key":
+            key = val
+        elif ev == "end_map" or ev == "end_array":
+            containers.pop()
+            if not containers:
+                return root
+        else:
+            if ev == "start_map":
+                v: Any = {}
+            elif ev == "start_array":
+                v = []
+            else:
+                top = containers[-1]
+                if top.__class__ is dict:
+                    top[key] = val
+                else:
+                    top.append(val)
+                continue
+            top = containers[-1]
+            if top.__class__ is dict:
+                top[key] = v
+            else:
+                top.append(v)
+            containers.append(v)
+            if len(containers) > budget:
+                raise _too_deep(what, reader)
+    # The parser raises on truncation, so this is reached only on a malformed event stream.
+    raise SourceError(f"This {what} ends in the middle. Export it again.", f"byte {reader.consumed}")
 
 
 def walk(evs: Iterator[tuple[str, Any]], want: Callable[[tuple[str, ...]], bool],
@@ -188,26 +221,7 @@ def walk(evs: Iterator[tuple[str, Any]], want: Callable[[tuple[str, ...]], bool]
             if not starts:
                 yield path, val
                 continue
-            builder = ijson.ObjectBuilder()
-            builder.event(ev, val)
-            depth = len(stack) + 1
-            base = depth
-            for ev2, val2 in evs:
-                builder.event(ev2, val2)
-                if ev2 == "start_map" or ev2 == "start_array":
-                    depth += 1
-                    if depth > MAX_DEPTH:
-                        raise _too_deep(what, reader)
-                elif ev2 == "end_map" or ev2 == "end_array":
-                    depth -= 1
-                    if depth < base:
-                        break
-            else:
-                # The events ran out inside the value: the parser raises on truncation, so
-                # this is only reached on a malformed stream.
-                raise SourceError(f"This {what} ends in the middle. Export it again.",
-                                  f"byte {reader.consumed}")
-            yield path, builder.value
+            yield path, _build(ev, evs, MAX_DEPTH - len(stack), what, reader)
             continue
         if starts:
             stack.append((path, ev == "start_array"))

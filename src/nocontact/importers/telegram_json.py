@@ -63,9 +63,9 @@ _CHAT_TYPE_RE = re.compile(
     rb'public_supergroup|private_channel|public_channel)"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MEDIA_FIELDS = ("photo", "file", "thumbnail")
-_EXTRA_FIELDS = ("from", "actor", "edited", "edited_unixtime", "reply_to_message_id", "forwarded_from",
+_EXTRA_SET = frozenset(("from", "actor", "edited", "edited_unixtime", "reply_to_message_id", "forwarded_from",
                  "saved_from", "via_bot", "media_type", "mime_type", "sticker_emoji", "action",
-                 "discard_reason", "title", "author")
+                 "discard_reason", "title", "author"))
 
 
 def concat_text(text: Any) -> str | None:
@@ -285,9 +285,8 @@ class _Reader:
             peers = (Identifier("telegram", f"user{chat.id}"),)
         is_group = ctype not in _NOT_GROUP_TYPES
         extra: list[tuple[str, str]] = [("chat_type", ctype)] if ctype else []
-        for k in _EXTRA_FIELDS:
-            v = msg.get(k)
-            if isinstance(v, str | int) and not isinstance(v, bool):
+        for k, v in msg.items():
+            if k in _EXTRA_SET and isinstance(v, str | int) and not isinstance(v, bool):
                 extra.append((k, str(v)))
         duration: int | None = None
         if mtype == "service" and action == "phone_call":
