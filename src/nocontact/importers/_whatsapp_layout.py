@@ -39,7 +39,9 @@ __all__ = [
     "Layout",
     "ParsedMessage",
     "Survey",
+    "HeaderParser",
     "iter_messages",
+    "iter_raw",
     "parse_lines",
 ]
 
@@ -149,10 +151,30 @@ class Survey:
         self.line_no = 0
         self.first_layout: Layout | None = None
         self._shapes: dict[tuple[object, ...], Layout | None] = {}
+        self._fast: re.Pattern[str] | None = None
+        self._fast_layout: Layout
+        self._fast_stats: _Stats
 
     def feed(self, line: str) -> tuple[Layout, str] | None:
-        """Note one line; returns its layout and the text after the header when it is a header."""
+        """Note one line; returns its layout and the text after the header when it is a header.
+
+        Fast path: the first layout seen gets its own compiled pattern, tried first (most lines
+        are its headers); any other line goes through the generic pattern, so every layout in
+        the file is still counted.
+        """
         self.line_no += 1
+        fast = self._fast
+        if fast is not None:
+            fm = fast.match(line)
+            if fm is not None:
+                fst = self._fast_stats
+                fst.count += 1
+                fd = fm.group(2, 3, 4)
+                if fd != fst.last_date:
+                    fst.last_date = fd
+                    if len(fst.dates) < _MAX_DATE_CHANGES:
+                        fst.dates.append((int(fd[0]), int(fd[1]), int(fd[2])))
+                return self._fast_layout, line[fm.end():]
         m = GENERIC_HEADER.match(line)
         if m is None:
             return None
@@ -169,6 +191,8 @@ class Survey:
             st = self.stats[lay] = _Stats(first_line=self.line_no)
             if self.line_no == 1:
                 self.first_layout = lay
+            if self._fast is None:
+                self._fast, self._fast_layout, self._fast_stats = lay.regex, lay, st
         st.count += 1
         d = (g[1], g[3], g[5])
         if d != st.last_date:
@@ -251,33 +275,93 @@ class Header(NamedTuple):
     end: int  # index in the line where the text after the header starts
 
 
+#: A parsed header: (year, month, day, hour, minute, second, has seconds, raw time text,
+#: index where the text after the header starts).
+Fields = tuple[int, int, int, int, int, int, bool, str, int]
+
+
+class HeaderParser:
+    """Reads headers of one layout in one date order, caching each distinct date."""
+
+    def __init__(self, lay: Layout, order: str) -> None:
+        self.match = lay.regex.match
+        self.order = order
+        self._dates: dict[tuple[str, str, str], tuple[int, int, int] | None] = {}
+
+    def _date(self, key: tuple[str, str, str]) -> tuple[int, int, int] | None:
+        a, b, c = int(key[0]), int(key[1]), int(key[2])
+        if self.order == "DMY":
+            d, mo, y = a, b, c
+        elif self.order == "MDY":
+            mo, d, y = a, b, c
+        else:
+            y, mo, d = a, b, c
+        if y < 100:
+            y += 2000
+        try:
+            datetime(y, mo, d)
+        except ValueError:
+            return None
+        return y, mo, d
+
+    def parse(self, line: str) -> Fields | None:
+        """The header at the start of ``line``, or None (the line continues a message)."""
+        m = self.match(line)
+        if m is None:
+            return None
+        _pre, a, b, c, hs, mis, secs, mer, _term = m.groups()
+        key = (a, b, c)
+        if key in self._dates:
+            ymd = self._dates[key]
+        else:
+            ymd = self._dates[key] = self._date(key)
+        if ymd is None:
+            return None
+        h, mi = int(hs), int(mis)
+        s = int(secs) if secs else 0
+        if mer:
+            if not 1 <= h <= 12:
+                return None
+            h = h % 12 + (12 if mer.lstrip(" \u202f\u00a0")[0] in "pP" else 0)
+        elif h > 23:
+            return None
+        if mi > 59 or s > 59:
+            return None
+        return ymd[0], ymd[1], ymd[2], h, mi, s, bool(secs), line[m.end(1):m.start(9)], m.end()
+
+
 def parse_header(line: str, lay: Layout, order: str) -> Header | None:
     """The header at the start of ``line`` in the file's own layout, or None (continuation)."""
-    m = lay.regex.match(line)
-    return None if m is None else _header(m, line, order)
+    f = HeaderParser(lay, order).parse(line)
+    return None if f is None else Header(datetime(*f[:6]), f[7], f[6], f[8])
 
 
-def _header(m: re.Match[str], line: str, order: str) -> Header | None:
-    _pre, a, b, c, hs, mis, secs, mer, _term = m.groups()
-    if order == "DMY":
-        d, mo, y = int(a), int(b), int(c)
-    elif order == "MDY":
-        mo, d, y = int(a), int(b), int(c)
-    else:
-        y, mo, d = int(a), int(b), int(c)
-    if y < 100:
-        y += 2000
-    h = int(hs)
-    if mer:
-        if not 1 <= h <= 12:
-            return None
-        pm = mer.lstrip(" \u202f\u00a0")[0] in "pP"
-        h = h % 12 + (12 if pm else 0)
-    try:
-        naive = datetime(y, mo, d, h, int(mis), int(secs) if secs else 0)
-    except ValueError:
-        return None
-    return Header(naive, line[m.end(1):m.start(9)], bool(secs), m.end())
+def iter_raw(lines: Iterable[str], lay: Layout, order: str) -> Iterator[tuple[int, list[str], Fields | None]]:
+    """Group lines into messages: (first line number, raw lines, header fields or None).
+
+    A header in the file's layout starts a message; anything else continues the current one
+    (lines before the first header come out together with ``None``). Raw lines have the LF
+    removed and everything else, CR included, kept.
+    """
+    parse = HeaderParser(lay, order).parse
+    cur: list[str] | None = None
+    cur_n = 0
+    cur_h: Fields | None = None
+    for n, line in enumerate(lines, 1):
+        if line[-1:] == "\n":
+            line = line[:-1]
+        h = parse(line)
+        if h is None:
+            if cur is None:
+                cur, cur_n = [line], n
+            else:
+                cur.append(line)
+            continue
+        if cur is not None:
+            yield cur_n, cur, cur_h
+        cur, cur_n, cur_h = [line], n, h
+    if cur is not None:
+        yield cur_n, cur, cur_h
 
 
 @dataclass
@@ -293,25 +377,9 @@ class ParsedMessage:
 
 
 def iter_messages(lines: Iterable[str], lay: Layout, order: str) -> Iterator[ParsedMessage]:
-    """Group lines into messages: a header in the file's layout starts one, anything else continues."""
-    cur: ParsedMessage | None = None
-    match = lay.regex.match
-    for n, line in enumerate(lines, 1):
-        if line[-1:] == "\n":
-            line = line[:-1]
-        m = match(line)
-        h = None if m is None else _header(m, line, order)
-        if h is None:
-            if cur is None:
-                cur = ParsedMessage(n, [line], None)
-            else:
-                cur.raw_lines.append(line)
-            continue
-        if cur is not None:
-            yield cur
-        cur = ParsedMessage(n, [line], h)
-    if cur is not None:
-        yield cur
+    """:func:`iter_raw` with the header as a :class:`Header` (naive local time)."""
+    for n, raw, f in iter_raw(lines, lay, order):
+        yield ParsedMessage(n, raw, None if f is None else Header(datetime(*f[:6]), f[7], f[6], f[8]))
 
 
 def parse_lines(lines: list[str], date_order: str | None = None) -> tuple[Detected | None, list[ParsedMessage]]:

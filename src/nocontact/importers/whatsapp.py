@@ -58,7 +58,7 @@ from nocontact.importers._whatsapp_layout import (
     GENERIC_HEADER,
     Detected,
     Survey,
-    iter_messages,
+    iter_raw,
     layout_of,
 )
 from nocontact.importers.base import ImportContext, Match, SourceError
@@ -229,35 +229,28 @@ def chat_title(file_name: str) -> str | None:
     return m.group("title") if m else None
 
 
-@dataclass(frozen=True, slots=True)
-class Classified:
-    """What the text after a header is: who wrote it and whether it is a notice."""
-
-    author: str | None
-    text: str
-    system: bool
-    group_notice: bool = False
+#: What the text after a header is: (author or None, text, is a notice, is a group notice).
+Classified = tuple[str | None, str, bool, bool]
 
 
 def classify(rest: str) -> Classified:
     """Split the first line's text after the header into author and text, and spot notices."""
-    bare = rest.lstrip(LRM)
+    bare = rest.lstrip(LRM) if rest[:1] == LRM else rest
     idx = bare.find(": ")
     if idx <= 0:
-        return Classified(None, rest, True, _GROUP_NOTICE_RE.match(bare) is not None)
+        return None, rest, True, _GROUP_NOTICE_RE.match(bare) is not None
     author = bare[:idx]
     if _NOTICE_IN_AUTHOR.search(author):
-        return Classified(None, rest, True, True)
+        return None, rest, True, True
     text = bare[idx + 2:]
+    if text[:1] != LRM:
+        return author, text, _NOTICE_RE.match(text) is not None, False
     t = text.lstrip(LRM)
     if _NOTICE_RE.match(t):
-        return Classified(author, text, True)
-    if text.startswith(LRM) and not (
-        _IOS_ATTACHED.match(text) or _IOS_OMITTED.match(text) or _DELETED.match(text)
-        or _MISSED_CALL.match(text) or _MEDIA_OMITTED.match(t) or _FILE_ATTACHED.match(text)
-    ):
-        return Classified(author, text, True, _GROUP_NOTICE_RE.match(t) is not None)
-    return Classified(author, text, False)
+        return author, text, True, False
+    if _SPECIAL.match(text) is None:
+        return author, text, True, _GROUP_NOTICE_RE.match(t) is not None
+    return author, text, False, False
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -279,24 +272,18 @@ def _text_lines(binary: BinaryIO, strict: bool = False) -> io.TextIOWrapper:
 
 
 class _Clock:
-    """Naive wall-clock time to UTC in one zone, caching each day's offset when it is constant."""
+    """UTC offsets of local days in one zone; None for a day whose offset changes (DST)."""
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self._days: dict[tuple[int, int, int], timedelta | None] = {}
+        self.offsets: dict[tuple[int, int, int], timedelta | None] = {}
 
-    def utc(self, naive: datetime) -> datetime:
-        key = (naive.year, naive.month, naive.day)
-        if key in self._days:
-            off = self._days[key]
-        else:
-            start = datetime(*key, tzinfo=self.zone).utcoffset()
-            end = datetime(*key, 23, 59, 59, tzinfo=self.zone).utcoffset()
-            off = start if start == end else None
-            self._days[key] = off
-        if off is None:
-            return naive.replace(tzinfo=self.zone).astimezone(UTC)
-        return (naive - off).replace(tzinfo=UTC)
+    def offset(self, day: tuple[int, int, int]) -> timedelta | None:
+        start = datetime(*day, tzinfo=self.zone).utcoffset()
+        end = datetime(*day, 23, 59, 59, tzinfo=self.zone).utcoffset()
+        off = start if start == end else None
+        self.offsets[day] = off
+        return off
 
 
 @dataclass
@@ -347,14 +334,14 @@ class _Reader:
                 i = rest.find(": ")
                 if i > 0 and seen.get(rest[:i]):
                     continue
-                c = classify(rest)
-                if c.system:
-                    if c.group_notice:
+                author, _text, system, group_notice = classify(rest)
+                if system:
+                    if group_notice:
                         group.add(lay)
-                    if c.author is not None and c.author not in seen and len(seen) < 5000:
-                        seen[c.author] = False
-                elif c.author is not None and len(seen) < 5000:
-                    seen[c.author] = True
+                    if author is not None and author not in seen and len(seen) < 5000:
+                        seen[author] = False
+                elif author is not None and len(seen) < 5000:
+                    seen[author] = True
         if survey.line_no == 0:
             raise SourceError(f"{self.display} is empty (0 bytes): there is no chat in it to import.")
         det = survey.result(self.ctx.date_order)
@@ -405,11 +392,9 @@ class _Reader:
         check = not chat.clean
         group, title = chat.group, chat.title
         media = self._media
+        offsets = clock.offsets
         with self.opener() as f:
-            for pm in iter_messages(_text_lines(f), det.layout, det.order):
-                h = pm.header
-                n = pm.line_no
-                lines = pm.raw_lines
+            for n, lines, h in iter_raw(_text_lines(f), det.layout, det.order):
                 if h is None:
                     yield Problem("orphan_lines", f"line {n}",
                                   f"{len(lines)} line(s) before the first message header were not read "
@@ -418,22 +403,27 @@ class _Reader:
                 if check and any(_UNDECODABLE.search(ln) for ln in lines):
                     yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=len(lines) - 1))
                     continue
-                c = classify(lines[0][h.end:])
+                author, text, system, _g = classify(lines[0][h[8]:])
                 last = lines[-1]
                 crlf = last[-1:] == "\r"
                 if len(lines) == 1:
-                    text = c.text[:-1] if crlf else c.text
+                    if crlf:
+                        text = text[:-1]
                 else:
-                    text = "\n".join((c.text, *lines[1:-1], last[:-1] if crlf else last))
-                extra = extras[crlf, not h.seconds]
-                utc = clock.utc(h.naive)
-                if c.system:
-                    if c.author is not None:
-                        extra = (*extra, ("notice_label", c.author))
-                    yield Record(str(n), KIND, "system", utc, h.raw_time, zone_name, basis, "unknown",
+                    text = "\n".join((text, *lines[1:-1], last[:-1] if crlf else last))
+                extra = extras[crlf, not h[6]]
+                day = (h[0], h[1], h[2])
+                off = offsets[day] if day in offsets else clock.offset(day)
+                if off is None:
+                    utc = datetime(*h[:6]).replace(tzinfo=zone).astimezone(UTC)
+                else:
+                    utc = datetime(h[0], h[1], h[2], h[3], h[4], h[5], tzinfo=UTC) - off
+                if system:
+                    if author is not None:
+                        extra = (*extra, ("notice_label", author))
+                    yield Record(str(n), KIND, "system", utc, h[7], zone_name, basis, "unknown",
                                  body=text, is_group=group, conversation=title, extra=extra)
                     continue
-                author = c.author
                 assert author is not None
                 sender, peers, outgoing = people.of(author)
                 category: Literal["message", "call"] = "message"
@@ -452,7 +442,7 @@ class _Reader:
                         extra = (*extra, note)
                 if text[-1:] == ">" and _EDITED.search(text):
                     extra = (*extra, ("edited", "true"))
-                yield Record(str(n), KIND, category, utc, h.raw_time, zone_name, basis,
+                yield Record(str(n), KIND, category, utc, h[7], zone_name, basis,
                              "outgoing" if outgoing else "incoming", sender=sender, peers=peers,
                              is_group=group, conversation=title, body=text, call_type=call_type,
                              attachments=attachments, extra=extra)

@@ -1,0 +1,223 @@
+"""Benchmark: WhatsApp Android export import speed and memory against a bare regex scan and whatstk.
+
+Generates (with ``nocontact.samples.whatsapp`` at a scale giving ``--messages`` messages, into a
+temporary folder) ``WhatsApp Chat with Casey Drummond.txt``: an Android US-English export with
+U+202F before AM/PM, about 10% multi-line messages and some ``…``. Then, each measurement in its
+own subprocess (so peak RSS is that run's alone):
+
+  (a) baseline: a bare compiled-regex header match on every line (text mode, LF lines);
+  (b) ``importer.read()``: our two-pass parser, timed alone, then a second untimed pass checking
+      every body, author and line number against the generator's own entries;
+  (c) the vault, when ``nocontact.vault.importing.import_source`` exists: a full import into a
+      fresh temporary vault (fast KDF) with the demo case;
+  (d) whatstk (``pip install whatstk`` into the venv; skipped with a note when absent):
+      ``WhatsAppChat.from_source(filepath=..., max_size=None)`` on the same file.
+
+Prints messages/s for each, our speed as a multiple of whatstk (target >= 5x), our ratio to the
+bare scan (target >= 0.15), peak RSS (target < 150 MB), and whether every body is exact and every
+multi-line message kept its newlines. Figures only: nothing is asserted.
+
+    python bench/import_whatsapp.py                 # 1,000,000 messages
+    python bench/import_whatsapp.py --messages 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SEED = 7
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process image (VmHWM, reset by exec; ru_maxrss as a fallback)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _ctx() -> Any:
+    from nocontact.case import case_from_json
+    from nocontact.importers.base import ImportContext
+    from nocontact.samples import DEMO_CASE
+
+    case = case_from_json(json.dumps(DEMO_CASE))
+    return ImportContext(case=case, source_timezone=case.zone())
+
+
+def child_scan(path: Path) -> dict[str, Any]:
+    import re
+
+    header = re.compile(r"\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}[\u202f ][AP]M - ")
+    t0 = time.perf_counter()
+    n = 0
+    with open(path, encoding="utf-8", newline="\n") as f:
+        for line in f:
+            if header.match(line):
+                n += 1
+    return {"messages": n, "seconds": time.perf_counter() - t0, "rss_mb": _rss_mb()}
+
+
+def child_read(path: Path, scale: int) -> dict[str, Any]:
+    from nocontact.importers.whatsapp import WhatsAppTxtImporter
+    from nocontact.model import Record
+    from nocontact.samples.whatsapp import android_entries
+    from nocontact.sources import FileSource
+
+    ctx = _ctx()
+    src = FileSource(path, path.parent, path.name)
+    imp = WhatsAppTxtImporter()
+    t0 = time.perf_counter()
+    n = 0
+    for _ in imp.read(src, ctx):
+        n += 1
+    seconds = time.perf_counter() - t0
+    # untimed check: every record against the generator's own entries, in file order
+    mismatches = multiline = multiline_kept = messages = 0
+    line_no = 1
+    entries = android_entries(scale, SEED)
+    for item in imp.read(src, ctx):
+        entry = next(entries)
+        if not isinstance(item, Record):
+            mismatches += 1
+            continue
+        _when, author, text = entry
+        if item.category == "message":
+            messages += 1
+        ok = item.body == text and item.source_id == str(line_no) and (
+            (author is None and item.category == "system")
+            or (item.sender is not None and item.sender.value == author))
+        if "\n" in text:
+            multiline += 1
+            multiline_kept += item.body == text
+        mismatches += not ok
+        line_no += text.count("\n") + 1
+    leftover = sum(1 for _ in entries)
+    return {"messages": n, "seconds": seconds, "rss_mb": _rss_mb(), "checked": messages,
+            "mismatches": mismatches + leftover, "multiline": multiline, "multiline_kept": multiline_kept}
+
+
+def child_vault(path: Path) -> dict[str, Any]:
+    try:
+        from nocontact.vault.importing import import_source
+        from nocontact.vault.store import Vault
+    except ImportError as e:
+        return {"skipped": f"nocontact.vault has no import function yet ({e})"}
+    from nocontact.importers.whatsapp import WhatsAppTxtImporter
+    from nocontact.sources import FileSource
+
+    with tempfile.TemporaryDirectory(prefix="nocontact-bench-vault-") as tmp:
+        vault, _recovery = Vault.create(Path(tmp) / "vault", "bench passphrase", fast_kdf=True)
+        try:
+            t0 = time.perf_counter()
+            summary = import_source(vault, FileSource(path, path.parent, path.name), WhatsAppTxtImporter(), _ctx())
+            seconds = time.perf_counter() - t0
+        finally:
+            vault.close()
+    return {"messages": summary.records_read, "added": summary.added, "seconds": seconds, "rss_mb": _rss_mb()}
+
+
+def child_whatstk(path: Path, scale: int) -> dict[str, Any]:
+    try:
+        from whatstk import WhatsAppChat  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return {"skipped": "whatstk is not installed (.venv/bin/pip install whatstk)"}
+    from nocontact.samples.whatsapp import android_entries
+
+    t0 = time.perf_counter()
+    how = "auto header"
+    try:
+        chat = WhatsAppChat.from_source(filepath=str(path), max_size=None)
+    except Exception:  # noqa: BLE001 (a peer's failure is a figure, not a crash)
+        how = "hformat given"
+        chat = WhatsAppChat.from_source(filepath=str(path), auto_header=False, max_size=None,
+                                        hformat="%m/%d/%y, %I:%M\u202f%P - %name:")
+    seconds = time.perf_counter() - t0
+    df = chat.df
+    bodies = list(df["message"])
+    expected = [text for _w, author, text in android_entries(scale, SEED) if author is not None]
+    exact = sum(1 for a, b in zip(bodies, expected, strict=False) if a == b)
+    multi = [(a, b) for a, b in zip(bodies, expected, strict=False) if "\n" in b]
+    return {"messages": len(df), "seconds": seconds, "rss_mb": _rss_mb(), "how": how,
+            "bodies_exact": exact, "expected": len(expected),
+            "multiline_kept": sum(1 for a, b in multi if a == b), "multiline": len(multi)}
+
+
+def _run(mode: str, path: Path, scale: int) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path), str(scale)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"skipped": f"{mode} failed: {out.stderr.strip().splitlines()[-1:] or out.returncode}"}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--no-vault", action="store_true", help="skip the full vault import")
+    ap.add_argument("--no-whatstk", action="store_true", help="skip whatstk")
+    ap.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "SCALE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        mode, p, scale = args.child
+        fn = {"scan": lambda: child_scan(Path(p)), "read": lambda: child_read(Path(p), int(scale)),
+              "vault": lambda: child_vault(Path(p)), "whatstk": lambda: child_whatstk(Path(p), int(scale))}[mode]
+        print(json.dumps(fn()))
+        return
+
+    from nocontact.samples.whatsapp import PER_SCALE_ANDROID, write_sample
+
+    scale = max(1, math.ceil(args.messages / PER_SCALE_ANDROID))
+    with tempfile.TemporaryDirectory(prefix="nocontact-bench-whatsapp-") as tmp:
+        t0 = time.perf_counter()
+        path = write_sample(Path(tmp), scale=scale, seed=SEED)[0]
+        gen = time.perf_counter() - t0
+        size = path.stat().st_size
+        print(f"file: {path.name}, {size / 1e6:.1f} MB, scale {scale}, generated in {gen:.1f} s")
+        scan = _run("scan", path, scale)
+        ours = _run("read", path, scale)
+        vault = {"skipped": "--no-vault"} if args.no_vault else _run("vault", path, scale)
+        peer = {"skipped": "--no-whatstk"} if args.no_whatstk else _run("whatstk", path, scale)
+
+    def rate(r: dict[str, Any]) -> float:
+        return float(r["messages"]) / float(r["seconds"]) if r.get("seconds") else 0.0
+
+    def line(label: str, r: dict[str, Any]) -> None:
+        if "skipped" in r:
+            print(f"{label:<28} skipped: {r['skipped']}")
+        else:
+            print(f"{label:<28} {r['messages']:>10,} msgs  {r['seconds']:8.2f} s  {rate(r):>12,.0f} msgs/s"
+                  f"  peak RSS {r['rss_mb']:6.1f} MB")
+
+    line("bare regex line scan", scan)
+    line("nocontact importer.read()", ours)
+    line("nocontact vault import", vault)
+    line("whatstk", peer)
+    if "skipped" not in ours:
+        print(f"ours / bare scan: {rate(ours) / rate(scan):.3f} (target >= 0.15)")
+        print(f"ours peak RSS: {ours['rss_mb']:.1f} MB (target < 150 MB)")
+        print(f"bodies checked against the generator: {ours['checked']:,} messages, "
+              f"{ours['mismatches']} mismatches; multi-line kept {ours['multiline_kept']:,}/{ours['multiline']:,}")
+    if "skipped" not in peer and "skipped" not in ours:
+        print(f"ours / whatstk: {rate(ours) / rate(peer):.2f}x (target >= 5x); whatstk read via {peer['how']}, "
+              f"bodies exact {peer['bodies_exact']:,}/{peer['expected']:,}, "
+              f"multi-line kept {peer['multiline_kept']:,}/{peer['multiline']:,}")
+    if "skipped" not in vault and "skipped" not in ours:
+        print(f"vault import / parse alone: {rate(vault) / rate(ours):.3f}")
+
+
+if __name__ == "__main__":
+    main()
