@@ -386,3 +386,52 @@ def test_header_times_round_trip_to_utc(tmp_path_factory: pytest.TempPathFactory
     i = _records(_read_txt(d, ios, name="i.txt", ctx=ctx))[0]
     assert format_utc(a.utc) == format_utc(when.replace(second=0, tzinfo=zone))
     assert format_utc(i.utc) == format_utc(when.replace(tzinfo=zone))
+
+
+# --- hand-written files under tests/importers/data/whatsapp -------------------------------------
+
+DATA = Path(__file__).parent / "data" / "whatsapp"
+
+
+def test_german_ios_group_file_reads_with_hand_written_figures() -> None:
+    """ios_de_DE_group_chat.txt: 5 messages, 1 missed call, 2 labelled notices; times in Europe/Berlin."""
+    src = FileSource(DATA / "ios_de_DE_group_chat.txt", DATA, "ios_de_DE_group_chat.txt")
+    assert identify(src)[0].name == "whatsapp_android_txt"
+    recs = _records(list(WhatsAppTxtImporter().read(src, _ctx(zone="Europe/Berlin"))))
+    assert [(r.source_id, r.category) for r in recs] == [
+        ("1", "system"), ("2", "system"), ("3", "message"), ("4", "message"), ("6", "message"),
+        ("7", "call"), ("8", "message"), ("9", "message")]
+    by_id = {r.source_id: r for r in recs}
+    assert format_utc(by_id["3"].utc) == "2025-01-04T09:02:11.000Z"
+    assert by_id["4"].body == "Bin dabei\nmit Seil"
+    assert by_id["6"].attachments[0].included is False
+    assert format_utc(by_id["7"].utc) == "2025-01-13T21:41:06.000Z" and by_id["7"].call_type == 3
+    assert dict(by_id["8"].extra)["deleted"] == "true"
+    assert dict(by_id["9"].extra)["edited"] == "true" and by_id["9"].direction == "outgoing"
+    assert all(r.is_group for r in recs)
+    assert {r.sender.value for r in recs if r.sender} == {"Zoë Park", "José Núñez", "Jordan Blake", "Sam Rivera"}
+    assert dict(by_id["1"].extra)["notice_label"] == "Kletterclub"
+
+
+def test_ambiguous_data_file_needs_the_order_then_reads() -> None:
+    """ambiguous_android.txt raises DateOrderNeeded; with date_order="MDY" it gives 3 messages."""
+    from nocontact.importers.base import DateOrderNeeded
+
+    src = FileSource(DATA / "ambiguous_android.txt", DATA, "ambiguous_android.txt")
+    with pytest.raises(DateOrderNeeded):
+        list(WhatsAppTxtImporter().read(src, _ctx(zone="UTC")))
+    recs = _records(list(WhatsAppTxtImporter().read(src, _ctx(zone="UTC", order="MDY"))))
+    assert [format_utc(r.utc) for r in recs] == ["2025-01-02T10:00:00.000Z", "2025-02-01T10:00:00.000Z",
+                                                 "2025-01-02T11:00:00.000Z"]
+
+
+def test_android_export_zipped_with_its_media_is_read_by_the_zip_importer(tmp_path: Path) -> None:
+    """A zip with one "WhatsApp Chat with X.txt" and the files it names: bytes attached, title from the zip."""
+    chat = f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: IMG-20250221-WA0003.jpg (file attached)\n".encode()
+    src = _zip(tmp_path, {"WhatsApp Chat with Jordan Blake.txt": chat, "IMG-20250221-WA0003.jpg": b"\xff\xd8\xff\xe0"},
+               name="WhatsApp Chat with Jordan Blake.zip")
+    imp, _ = identify(src)
+    assert imp.name == "whatsapp_ios_zip"
+    recs = _records(list(imp.read(src, _ctx())))
+    assert recs[0].attachments[0].data == b"\xff\xd8\xff\xe0"
+    assert recs[0].conversation == "Jordan Blake"
