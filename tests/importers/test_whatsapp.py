@@ -293,7 +293,11 @@ def test_undecodable_bytes_make_one_problem_and_the_rest_is_read(tmp_path: Path)
 
 def test_lines_before_the_first_header_are_a_problem_not_lost(tmp_path: Path) -> None:
     """A file cut at the top starts mid-message: those lines are reported, the rest is read."""
-    text = f"...end of an earlier message\n2/21/25, 1:10{NNBSP}AM - Jordan Blake: hi\n"
+    text = (f"...end of an earlier message\n2/21/25, 1:10{NNBSP}AM - Jordan Blake: hi\n"
+            f"2/21/25, 1:11{NNBSP}AM - Jordan Blake: there\n")
+    p = tmp_path / "cut.txt"
+    p.write_text(text, encoding="utf-8")
+    assert identify(FileSource(p, tmp_path, "cut.txt"))[0].name == "whatsapp_android_txt"
     items = _read_txt(tmp_path, text)
     assert isinstance(items[0], Problem) and items[0].kind == "orphan_lines"
     assert isinstance(items[1], Record) and items[1].source_id == "2"

@@ -489,13 +489,26 @@ class _People:
         return got
 
 
-def _looks_like_chat(head: bytes) -> bool:
+def _header_lines(head: bytes) -> tuple[bool, int]:
+    """(first line is a header, number of header lines) in the first bytes of a file."""
     text = head.decode("utf-8", "ignore")
     if text.startswith("\ufeff"):
         text = text[1:]
-    first = text.split("\n", 1)[0]
-    m = GENERIC_HEADER.match(first)
-    return m is not None and layout_of(m) is not None
+    first = True
+    first_ok = False
+    n = 0
+    for line in text.split("\n")[:200]:
+        m = GENERIC_HEADER.match(line)
+        ok = m is not None and layout_of(m) is not None
+        if first:
+            first_ok, first = ok, False
+        n += ok
+    return first_ok, n
+
+
+def _looks_like_chat(head: bytes) -> bool:
+    first, n = _header_lines(head)
+    return first or n >= 2
 
 
 def _media_from_source(source: Source) -> Callable[[str], AttachmentRef | None]:
@@ -530,9 +543,14 @@ class WhatsAppTxtImporter:
     name = "whatsapp_android_txt"
 
     def sniff(self, source: Source, head: bytes) -> Match | None:
-        if is_zip(head) or not _looks_like_chat(head):
+        if is_zip(head):
             return None
-        return Match(self.name, 80, "first line is a WhatsApp message header")
+        first, n = _header_lines(head)
+        if first:
+            return Match(self.name, 80, "first line is a WhatsApp message header")
+        if n >= 2:
+            return Match(self.name, 60, "lines start with WhatsApp message headers")
+        return None
 
     def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:
         reader = _Reader(source.open, source.display, _title_of(source), ctx, _media_from_source(source))
