@@ -127,18 +127,34 @@ def _records(items: list[Record | Problem]) -> list[Record]:
 
 
 def test_authored_notices_and_marked_lines_are_system_not_messages(tmp_path: Path) -> None:
-    """Localised notices, a notice labelled with a name, and U+200E-marked texts are system records."""
+    """Localised notices, a whole known notice labelled with a name, and U+200E-marked lines are system."""
+    e2e = ("Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, "
+           "can read or listen to them.")
     text = (
         "13.06.18, 21:25 - Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb ...\n"
-        "13.06.18, 21:26 - Ana Ruiz: Messages and calls are end-to-end encrypted. No one outside of this chat\n"
-        "13.06.18, 21:27 - Ana Ruiz: " + LRM + "Ana Ruiz changed their phone number\n"
+        f"13.06.18, 21:26 - Ana Ruiz: {e2e}\n"
+        f"{LRM}13.06.18, 21:27 - Ana Ruiz: {LRM}Ana Ruiz changed their phone number\n"
         '13.06.18, 21:28 - Ana Ruiz changed the subject from "Trip: June" to "Trip: July"\n'
         "13.06.18, 21:29 - Ana Ruiz: echte Nachricht\n"
     )
     recs = _records(_read_txt(tmp_path, text, ctx=_ctx(zone="Europe/Berlin")))
     assert [r.category for r in recs] == ["system"] * 4 + ["message"]
+    assert [dict(r.extra)["notice_basis"] for r in recs[:4]] == [
+        "no author", "known notice text", "U+200E mark before the header", "no author"]
     assert recs[-1].body == "echte Nachricht"
     assert recs[3].is_group  # a subject change makes it a group
+
+
+def test_a_message_that_imitates_a_notice_stays_a_message(tmp_path: Path) -> None:
+    """The ex cannot hide a message by typing notice text or a U+200E: only whole notices or line marks count."""
+    text = (
+        "[21/02/2025, 02:20:31] Jordan Blake: Messages and calls are end-to-end encrypted. I'm outside.\r\n"
+        f"[21/02/2025, 02:20:40] Jordan Blake: {LRM}You blocked this contact. Tap to unblock.\r\n"
+        "[21/02/2025, 02:20:50] Jordan Blake: You blocked this contact. Tap to unblock. Coward.\r\n"
+    )
+    recs = _records(_read_txt(tmp_path, text))
+    assert [r.category for r in recs] == ["message"] * 3
+    assert all(r.direction == "incoming" for r in recs)
 
 
 def test_missed_call_lines_are_call_records(tmp_path: Path) -> None:

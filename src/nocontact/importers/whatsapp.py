@@ -1,10 +1,12 @@
 """WhatsApp "Export chat": Android ``.txt`` and iOS ``.zip`` (``_chat.txt`` plus media).
 
-Exporting app: WhatsApp Messenger for Android and iOS (versions seen: Android 2.18-2.25, iOS
-2.18-25.x), menu *More > Export chat*. There is no published field reference; the facts used
-here are in the project's ``FORMATS.md`` section 2 (gathered from whatstk, chat-miner and
-whatsapp-chat-parser and their issue trackers, https://github.com/lucasrodes/whatstk,
-https://github.com/Pustur/whatsapp-chat-parser).
+Exporting app: WhatsApp Messenger for Android and iOS, menu *More > Export chat* (with or
+without media). There is no published field reference; the facts used here are in the
+project's ``FORMATS.md`` section 2, gathered from peer parsers and their issue trackers
+(whatstk: https://github.com/lucasrodes/whatstk, whatsapp-chat-parser:
+https://github.com/Pustur/whatsapp-chat-parser, chat-miner), and cover exports written
+from about 2018 (app 2.18) to 2025. Localised notice and placeholder texts beyond English are
+best-effort [U]; each table below is data and easy to extend.
 
 Why the tricky parts are done as they are:
 
@@ -21,9 +23,14 @@ Why the tricky parts are done as they are:
   a message: the one CR that ends the message's last line is the message terminator and is not
   part of the body; any other CR is kept. U+200E marks are kept in bodies.
 * **System notices** (encryption notice, blocks, group changes, in several languages) are
-  records of category ``system``, even when WhatsApp labels them with an author, as it does
-  since 2024 (the encryption notice labelled with the other person's name). A text marked with
-  U+200E that is not a media placeholder, a deletion or a call is a notice too.
+  records of category ``system`` with ``extra`` ``notice_basis``: a line without ``Name: `` (no
+  author); a line WhatsApp marked with U+200E *before the header* (iOS marks notices and media
+  so; a sender cannot put a mark there) that is not media, a deletion or a call; or a line with
+  an author whose whole text is a known notice (since 2024 notices carry an author, e.g. the
+  encryption notice labelled with the other person's name). A message that merely starts like
+  a notice stays a message: the ex must not be able to hide a message by typing notice text.
+* **Missed calls** (``Missed voice call``, localised) are records of category ``call``
+  (``call_type`` 3 when incoming, 2 when the user placed it), like missed calls in call logs.
 * **Media placeholders** (``<Media omitted>``, ``IMG-... (file attached)``, ``<attached: ...>``,
   ``image omitted``, localised) become ``AttachmentRef(included=False)``, or carry the bytes when
   the zip (or the folder, for a bare ``.txt``) holds the named file. ``This message was deleted``
@@ -78,44 +85,43 @@ KIND = "whatsapp"
 
 # --- data tables: notices, media placeholders, deletions, calls (several languages) -------------
 
-#: Texts of notices WhatsApp writes, as regular expressions matched at the start of the text
-#: (after U+200E marks). A line whose whole text (author or not) matches is a system notice.
+#: Texts of notices WhatsApp writes, as regular expressions that must match the WHOLE text after
+#: "Name: " for a line with an author and no U+200E mark to be a notice (the ex can type anything,
+#: so a message that merely starts like a notice stays a message). English texts are exact;
+#: localised ones are the notice's first sentence followed by anything on the same line [U].
 NOTICES: tuple[str, ...] = (
-    # end-to-end encryption (en, de, es, fr, it, pt, nl, ru, tr, fi, cs, ja)
-    r"Messages (?:and calls )?(?:to this (?:group|chat) )?are (?:now secured with )?end-to-end encrypt",
-    r"Messages and calls are end-to-end encrypted",
-    r"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt",
-    r"Nachrichten (?:in diesem Chat|an diese Gruppe) ",
-    r"Los mensajes y las llamadas están cifrados de extremo a extremo",
-    r"Los mensajes (?:en este chat|de este grupo) ",
-    r"Les messages et les appels sont chiffrés de bout en bout",
-    r"I messaggi e le chiamate sono crittografati end-to-end",
-    r"As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta",
-    r"As mensagens e ligações são protegidas com criptografia de ponta a ponta",
-    r"Berichten en oproepen worden end-to-end versleuteld",
-    r"Сообщения и звонки защищены сквозным шифрованием",
-    r"Mesajlar ve aramalar uçtan uca şifrelidir",
-    r"Viestit ja puhelut ovat päästä päähän salattuja",
-    r"Zprávy a hovory jsou koncově šifrované",
-    r"Správy a hovory sú chránené end-to-end šifrovaním",
-    r"メッセージと通話はエンドツーエンド暗号化",
+    # end-to-end encryption
+    r"Messages and calls are end-to-end encrypted\. No one outside of this chat, not even WhatsApp, "
+    r"can read or listen to them\.(?: Tap to learn more\.)?",
+    r"Messages to this (?:group|chat) are now secured with end-to-end encryption\. Tap for more info\.",
+    r"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt\.[^\n]*",
+    r"Los mensajes y las llamadas están cifrados de extremo a extremo\.[^\n]*",
+    r"Les messages et les appels sont chiffrés de bout en bout\.[^\n]*",
+    r"I messaggi e le chiamate sono crittografati end-to-end\.[^\n]*",
+    r"As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta\.[^\n]*",
+    r"As mensagens e ligações são protegidas com criptografia de ponta a ponta\.[^\n]*",
+    r"Berichten en oproepen worden end-to-end versleuteld\.[^\n]*",
+    r"Сообщения и звонки защищены сквозным шифрованием\.[^\n]*",
+    r"Mesajlar ve aramalar uçtan uca şifrelidir\.[^\n]*",
+    r"Viestit ja puhelut ovat päästä päähän salattuja\.[^\n]*",
+    r"Zprávy a hovory jsou koncově šifrované\.[^\n]*",
+    r"Správy a hovory sú chránené end-to-end šifrovaním\.[^\n]*",
+    r"メッセージと通話はエンドツーエンド暗号化されています。[^\n]*",
     # blocking
-    r"You blocked this contact",
-    r"You unblocked this contact",
-    r"Du hast diesen Kontakt (?:blockiert|freigegeben)",
-    r"Bloqueaste a este contacto",
-    r"Desbloqueaste a este contacto",
-    r"Vous avez bloqué ce contact",
-    r"Hai bloccato questo contatto",
-    r"Você bloqueou (?:esse|este) contato",
-    r"Je hebt deze contactpersoon geblokkeerd",
+    r"You blocked this contact\. Tap to unblock\.",
+    r"You unblocked this contact\.",
+    r"Du hast diesen Kontakt (?:blockiert|freigegeben)\.[^\n]*",
+    r"(?:Bloqueaste|Desbloqueaste) a este contacto\.[^\n]*",
+    r"Vous avez (?:bloqué|débloqué) ce contact\.[^\n]*",
+    r"Hai (?:bloccato|sbloccato) questo contatto\.[^\n]*",
+    r"Você (?:bloqueou|desbloqueou) (?:esse|este) contato\.[^\n]*",
+    r"Je hebt deze contactpersoon (?:geblokkeerd|gedeblokkeerd)\.[^\n]*",
     # security code, disappearing messages, business chats
-    r"Your security code with .{1,200} changed",
-    r"Dein Sicherheitscode für .{1,200} hat sich geändert",
-    r"Tu código de seguridad con .{1,200} cambió",
-    r"Votre code de sécurité avec .{1,200} a changé",
-    r"Disappearing messages were turned",
-    r"This chat is with a business account",
+    r"Your security code with [^\n]{1,200} changed\. Tap to learn more\.",
+    r"Dein Sicherheitscode für [^\n]{1,200} hat sich geändert\.[^\n]*",
+    r"Tu código de seguridad con [^\n]{1,200} cambió\.[^\n]*",
+    r"Votre code de sécurité avec [^\n]{1,200} a changé\.[^\n]*",
+    r"This chat is with a business account\. Tap for more info\.",
 )
 
 #: Group notices (also make the chat a group): "X created group", "X added Y", "X left" ...
@@ -156,7 +162,7 @@ GROUP_NOTICES: tuple[str, ...] = (
     r".* создал\(а\) группу",
 )
 
-_NOTICE_RE = re.compile("|".join(f"(?:{p})" for p in NOTICES))
+_NOTICE_RE = re.compile("(?:" + "|".join(f"(?:{p})" for p in NOTICES) + ")\r?")
 _GROUP_NOTICE_RE = re.compile("|".join(f"(?:{p})" for p in GROUP_NOTICES))
 
 #: Phrases that betray a notice in what looks like an author: only notices quoting the
@@ -229,28 +235,36 @@ def chat_title(file_name: str) -> str | None:
     return m.group("title") if m else None
 
 
-#: What the text after a header is: (author or None, text, is a notice, is a group notice).
-Classified = tuple[str | None, str, bool, bool]
+#: What the text after a header is: (author or None, text, why it is a notice ("" for a
+#: message), whether it is a group notice).
+Classified = tuple[str | None, str, str, bool]
+
+NO_AUTHOR = "no author"
+MARKED = "U+200E mark before the header"
+KNOWN_TEXT = "known notice text"
 
 
-def classify(rest: str) -> Classified:
-    """Split the first line's text after the header into author and text, and spot notices."""
+def classify(rest: str, marked: bool) -> Classified:
+    """Split the first line's text after the header into author and text, and spot notices.
+
+    ``marked``: the line starts with U+200E, which WhatsApp (iOS) writes before the header of
+    notices and media; a sender cannot put it there (a typed U+200E lands after "Name: ").
+    """
     bare = rest.lstrip(LRM) if rest[:1] == LRM else rest
     idx = bare.find(": ")
     if idx <= 0:
-        return None, rest, True, _GROUP_NOTICE_RE.match(bare) is not None
+        return None, rest, NO_AUTHOR, _GROUP_NOTICE_RE.match(bare) is not None
     author = bare[:idx]
     if _NOTICE_IN_AUTHOR.search(author):
-        return None, rest, True, True
+        return None, rest, NO_AUTHOR, True
     text = bare[idx + 2:]
-    if text[:1] != LRM:
-        return author, text, _NOTICE_RE.match(text) is not None, False
-    t = text.lstrip(LRM)
-    if _NOTICE_RE.match(t):
-        return author, text, True, False
-    if _SPECIAL.match(text) is None:
-        return author, text, True, _GROUP_NOTICE_RE.match(t) is not None
-    return author, text, False, False
+    if marked:
+        if _SPECIAL.match(text) is None:
+            return author, text, MARKED, _GROUP_NOTICE_RE.match(text.lstrip(LRM)) is not None
+        return author, text, "", False
+    if _NOTICE_RE.fullmatch(text):
+        return author, text, KNOWN_TEXT, False
+    return author, text, "", False
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -334,7 +348,7 @@ class _Reader:
                 i = rest.find(": ")
                 if i > 0 and seen.get(rest[:i]):
                     continue
-                author, _text, system, group_notice = classify(rest)
+                author, _text, system, group_notice = classify(rest, LRM in line[:2])
                 if system:
                     if group_notice:
                         group.add(lay)
@@ -403,7 +417,8 @@ class _Reader:
                 if check and any(_UNDECODABLE.search(ln) for ln in lines):
                     yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=len(lines) - 1))
                     continue
-                author, text, system, _g = classify(lines[0][h[8]:])
+                first = lines[0]
+                author, text, system, _g = classify(first[h[8]:], LRM in first[:2])
                 last = lines[-1]
                 crlf = last[-1:] == "\r"
                 if len(lines) == 1:
@@ -419,6 +434,7 @@ class _Reader:
                 else:
                     utc = datetime(h[0], h[1], h[2], h[3], h[4], h[5], tzinfo=UTC) - off
                 if system:
+                    extra = (*extra, ("notice_basis", system))
                     if author is not None:
                         extra = (*extra, ("notice_label", author))
                     yield Record(str(n), KIND, "system", utc, h[7], zone_name, basis, "unknown",
