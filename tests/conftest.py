@@ -16,3 +16,13 @@ def shared_fixtures():  # type: ignore[no-untyped-def]
     if not fixtures_present():
         pytest.skip(f"shared fixtures not present at {FIXTURES} (they exist only on developer and CI machines)")
     return FIXTURES
+
+
+@pytest.fixture
+def new_vault(tmp_path):  # type: ignore[no-untyped-def]
+    """A fresh, empty vault with cheap test KDF parameters, closed after the test."""
+    from nocontact.vault.store import Vault
+
+    v, _ = Vault.create(tmp_path / "vault", "correct horse", fast_kdf=True)
+    yield v
+    v.close()

@@ -49,13 +49,13 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
     snapshot = vault.root / f"snapshot-{os.urandom(6).hex()}.tmp"
     partial = out.with_name(out.name + ".partial")
     try:
-        with vault.transaction():
-            dst = sqlcipher3.connect(str(snapshot))
-            dst.execute(f"PRAGMA key = \"x'{vault.db_key.hex()}'\"")
-            vault.conn.backup(dst)
-            dst.close()
-            seq, head = vault.head()
-            vault.append_journal("backup", {"head_seq": seq, "head": head, "file_name": out.name})
+        # The snapshot is a consistent read (SQLite's backup API) taken outside any write
+        # transaction; the backup is then journaled in the live vault, after the head it holds.
+        dst = sqlcipher3.connect(str(snapshot))
+        dst.execute(f"PRAGMA key = \"x'{vault.db_key.hex()}'\"")
+        vault.conn.backup(dst)
+        seq, head = dst.execute("SELECT seq, hash FROM journal_head WHERE id = 1").fetchone()
+        dst.close()
         manifest: dict[str, str] = {}
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
             members: list[tuple[Path, str]] = [(vault.root / HEADER, HEADER), (snapshot, DATABASE)]
@@ -72,6 +72,9 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
         with open(partial, "rb") as f:
             os.fsync(f.fileno())
         os.replace(partial, out)
+        with vault.transaction():
+            vault.append_journal("backup", {"head_seq": seq, "head": head, "file_name": out.name,
+                                            "sha256": _sha256_file(out)})
     finally:
         snapshot.unlink(missing_ok=True)
         partial.unlink(missing_ok=True)
@@ -121,12 +124,15 @@ def restore(backup_file: Path, target: Path, passphrase: str | None = None, *,
                 dest = staging / name
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 h = hashlib.sha256()
-                with zf.open(name) as src, open(dest, "wb") as out:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        h.update(chunk)
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
+                try:
+                    with zf.open(name) as src, open(dest, "wb") as out:
+                        for chunk in iter(lambda: src.read(1 << 20), b""):
+                            h.update(chunk)
+                            out.write(chunk)
+                        out.flush()
+                        os.fsync(out.fileno())
+                except zipfile.BadZipFile:
+                    raise VaultError(f"{backup_file}: {name} is damaged (the archive's checksum fails)") from None
                 if h.hexdigest() != files[name]:
                     raise VaultError(f"{backup_file}: {name} is damaged (its SHA-256 does not match the manifest)")
         with Vault.open(staging, passphrase, recovery_key=recovery_key) as v:

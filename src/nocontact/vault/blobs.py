@@ -217,14 +217,16 @@ class BlobReader(io.RawIOBase):
         return data
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._pos >= self._size:
-            return 0
-        index, off = divmod(self._pos, self._chunk)
-        data = self._load(index)
-        n = min(len(b), len(data) - off)
-        b[:n] = data[off:off + n]
-        self._pos += n
-        return int(n)
+        view = memoryview(b).cast("B")
+        filled = 0
+        while filled < len(view) and self._pos < self._size:
+            index, off = divmod(self._pos, self._chunk)
+            data = self._load(index)
+            n = min(len(view) - filled, len(data) - off)
+            view[filled:filled + n] = data[off:off + n]
+            self._pos += n
+            filled += n
+        return filled
 
     def close(self) -> None:
         self._f.close()

@@ -178,6 +178,7 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
         if progress is not None:
             progress(done[0], total, summary.records_read)
 
+    created: list[str] = []
     with source.open() as f:
         original = vault.blobs.put_stream(f)
     summary.sha256 = original.sha256
@@ -209,7 +210,7 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
                 for item in items:
                     if isinstance(item, Problem):
                         if item.fatal:
-                            raise ImportFailed(f"{source.display}: {item.message} (at {item.position})")
+                            raise ImportFailed(_failure_text(source.display, item.message, item.position))
                         summary.problems.append({"kind": item.kind, "position": item.position,
                                                  "message": item.message})
                         if len(summary.problems) > max_problems:
@@ -241,6 +242,7 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
                             summary.already_in_vault += 1
                         continue
                     atts = [_store_attachment(vault, source, a) for a in rec.attachments]
+                    created.extend(a["blob"] for a in atts if a["blob"])
                     evrow = record_row(rec, fmt=importer.name, source_sha256=original.sha256,
                                        source_display=source.display)
                     eid, h = insert_event(conn, evrow, dedupe_key=dkey, import_id=import_id, attachments=atts)
@@ -252,8 +254,7 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
                     first_id = eid if first_id is None else first_id
                     last_id = eid
             except SourceError as e:
-                pos = f" (at {e.position})" if e.position else ""
-                raise ImportFailed(f"{source.display}: {e}{pos}") from None
+                raise ImportFailed(_failure_text(source.display, str(e), e.position)) from None
             except (RecursionError, MemoryError):
                 raise ImportFailed(f"{source.display}: the file is built in a way nocontact refuses to read "
                                    "(nested too deeply or too large to hold)") from None
@@ -275,9 +276,17 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
                           summary.skipped_unrelated, len(summary.problems),
                           json.dumps(summary.as_json(), ensure_ascii=False), seq, import_id))
     except BaseException:
-        _drop_unreferenced(vault, original.name)
+        for name in [original.name, *created]:
+            _drop_unreferenced(vault, name)
         raise
     return summary
+
+
+def _failure_text(display: str, message: str, position: str) -> str:
+    text = message if display in message else f"{display}: {message}"
+    if position and position not in text:
+        text += f" (at {position})"
+    return text
 
 
 def _drop_unreferenced(vault: Vault, blob: str) -> None:

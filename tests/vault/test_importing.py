@@ -1,0 +1,123 @@
+"""One import is one transaction: originals kept, nothing twice, nothing half-done."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from nocontact.vault.events import current_case, iter_events, save_case
+from nocontact.vault.importing import ImportFailed
+from nocontact.vault.store import Vault
+from nocontact.vault.verify import verify_vault
+from tests.vault.helpers import count, import_paths, samples, with_case
+
+
+@pytest.fixture
+def sample_files(tmp_path: Path) -> dict[str, Path]:
+    return samples(tmp_path / "exports")
+
+
+def _sms(files: dict[str, Path]) -> Path:
+    return next(p for n, p in files.items() if n.startswith("sms-"))
+
+
+class TestImport:
+    def test_the_exs_records_are_stored_and_others_only_counted(self, new_vault: Vault,
+                                                                 sample_files: dict[str, Path]) -> None:
+        """Only records from or to the ex are stored; third parties are counted as skipped."""
+        with_case(new_vault)
+        (s,) = import_paths(new_vault, _sms(sample_files))
+        assert s.attributed > 0 and s.skipped_unrelated > 0
+        assert s.added == s.attributed
+        assert s.records_read == s.attributed + s.skipped_unrelated
+        assert count(new_vault) == s.added
+        assert verify_vault(new_vault).ok
+
+    def test_reimporting_adds_nothing_and_says_so(self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """The same file imported twice adds nothing the second time and counts every record as already there."""
+        with_case(new_vault)
+        (first,) = import_paths(new_vault, _sms(sample_files))
+        (second,) = import_paths(new_vault, _sms(sample_files))
+        assert second.added == 0
+        assert second.already_in_vault == first.added
+        assert count(new_vault) == first.added
+        assert count(new_vault, "sources") == 1
+
+    def test_an_overlapping_export_adds_only_what_is_new(self, new_vault: Vault, tmp_path: Path,
+                                                         sample_files: dict[str, Path]) -> None:
+        """A later backup that repeats earlier messages adds only the messages it has that were not there."""
+        with_case(new_vault)
+        import re
+
+        data = _sms(sample_files).read_bytes()
+        starts = [m.start() for m in re.finditer(rb"\n  <(?:sms|mms) ", data)]
+        cut = starts[len(starts) // 2]
+        first = tmp_path / "first.xml"
+        first.write_bytes(data[:cut] + b"\n</smses>\n")
+        full = tmp_path / "full.xml"
+        full.write_bytes(data)
+        (a,) = import_paths(new_vault, first)
+        (b,) = import_paths(new_vault, full)
+        (c,) = import_paths(new_vault, _sms(sample_files))
+        assert b.already_in_vault == a.added
+        assert c.added == 0
+        assert count(new_vault) == a.added + b.added
+
+    def test_the_original_is_stored_byte_for_byte(self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """The whole export file is kept in the vault exactly, and every event points to it and its position."""
+        with_case(new_vault)
+        path = _sms(sample_files)
+        (s,) = import_paths(new_vault, path)
+        blob = new_vault.conn.execute("SELECT blob FROM sources WHERE sha256 = ?", (s.sha256,)).fetchone()[0]
+        assert new_vault.blobs.read(blob) == path.read_bytes()
+        for ev in iter_events(new_vault):
+            assert ev["source_sha256"] == s.sha256 and ev["source_pos"] is not None
+
+    def test_a_truncated_export_changes_nothing(self, new_vault: Vault, tmp_path: Path,
+                                                sample_files: dict[str, Path]) -> None:
+        """A damaged file is refused whole: no events, no journal entry, no stored file left behind."""
+        with_case(new_vault)
+        data = _sms(sample_files).read_bytes()
+        cut = tmp_path / "sms-cut.xml"
+        cut.write_bytes(data[: len(data) * 2 // 3])
+        head_before = new_vault.head()
+        blobs_before = set(new_vault.blobs.names())
+        with pytest.raises(ImportFailed, match="sms-cut.xml"):
+            import_paths(new_vault, cut)
+        assert count(new_vault) == 0
+        assert new_vault.head() == head_before
+        assert set(new_vault.blobs.names()) == blobs_before
+
+    def test_keep_unrelated_stores_everything(self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """With keep_unrelated, third parties' records are stored too (the person chose it)."""
+        with_case(new_vault)
+        (s,) = import_paths(new_vault, _sms(sample_files), keep_unrelated=True)
+        assert s.skipped_unrelated == 0
+        assert s.added == s.records_read
+
+    def test_a_new_identity_picks_up_skipped_records_on_reimport(self, new_vault: Vault,
+                                                                  sample_files: dict[str, Path]) -> None:
+        """Records skipped as unrelated are added when the person names a new identity of the ex and imports again."""
+        with_case(new_vault)
+        case = current_case(new_vault)
+        second = case.ex.phones[1]
+        save_case(new_vault, replace(case, ex=replace(case.ex, phones=case.ex.phones[:1],
+                                                      imessage_handles=())))
+        (a,) = import_paths(new_vault, _sms(sample_files))
+        save_case(new_vault, replace(case, ex=case.ex.with_added("phones", [second])))
+        (b,) = import_paths(new_vault, _sms(sample_files))
+        assert b.added > 0
+        assert b.already_in_vault == a.added
+        assert verify_vault(new_vault).ok
+
+    def test_the_import_summary_is_json_ready(self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """The --json summary has the documented keys."""
+        with_case(new_vault)
+        (s,) = import_paths(new_vault, _sms(sample_files))
+        d = json.loads(json.dumps(s.as_json()))
+        for key in ("source", "format", "records_read", "records_by_kind", "attributed", "skipped_unrelated",
+                    "already_in_vault", "problems"):
+            assert key in d
