@@ -247,9 +247,11 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
                                        source_display=source.display)
                     eid, h = insert_event(conn, evrow, dedupe_key=dkey, import_id=import_id, attachments=atts)
                     if eid is None:
-                        summary.already_in_vault += 1
+                        if rec.category in RECORD_CATEGORIES:
+                            summary.already_in_vault += 1
                         continue
-                    summary.added += 1
+                    if rec.category in RECORD_CATEGORIES:
+                        summary.added += 1
                     merkle.add(h)
                     first_id = eid if first_id is None else first_id
                     last_id = eid
@@ -262,7 +264,7 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
             body = {
                 "import_id": import_id, "source_sha256": original.sha256, "source_size": original.size,
                 "source_display": source.display, "format": importer.name,
-                "records_read": summary.records_read, "added": summary.added,
+                "records_read": summary.records_read, "added": merkle.count,
                 "already_in_vault": summary.already_in_vault, "skipped_unrelated": summary.skipped_unrelated,
                 "problems": len(summary.problems), "events_merkle_root": merkle.hexdigest(),
                 "first_event_id": first_id, "last_event_id": last_id,
@@ -272,7 +274,7 @@ def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportC
 
             conn.execute("UPDATE imports SET records_read = ?, inserted = ?, already_in_vault = ?, "
                          "skipped_unrelated = ?, problems = ?, summary = ?, journal_seq = ? WHERE id = ?",
-                         (summary.records_read, summary.added, summary.already_in_vault,
+                         (summary.records_read, merkle.count, summary.already_in_vault,
                           summary.skipped_unrelated, len(summary.problems),
                           json.dumps(summary.as_json(), ensure_ascii=False), seq, import_id))
     except BaseException:

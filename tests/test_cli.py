@@ -1,0 +1,224 @@
+"""The command line, run in process: exit codes and the exact words a person reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nocontact.samples import DEMO_CASE
+from tests.cli_runner import Result, run
+from tests.vault.helpers import samples
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NOCONTACT_TEST_FAST_KDF", "1")
+    monkeypatch.setenv("NOCONTACT_PASSPHRASE", "pw for tests")
+    monkeypatch.setenv("NOCONTACT_VAULT", str(tmp_path / "vault"))
+    monkeypatch.setenv("COLUMNS", "200")
+    return tmp_path
+
+
+@pytest.fixture
+def cli(env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def _run(*args: str, stdin: str | None = None) -> Result:
+        return run(capsys, monkeypatch, *args, stdin=stdin)
+    return _run
+
+
+@pytest.fixture
+def ready(cli, env: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A vault with the demo case loaded; returns the folder of sample exports."""
+    assert cli("init").code == 0
+    case = env / "case.json"
+    case.write_text(json.dumps(DEMO_CASE))
+    assert cli("case", "load", str(case)).code == 0
+    samples(env / "exports")
+    return env / "exports"
+
+
+class TestInit:
+    def test_init_shows_the_recovery_key_once_and_explains_it(self, cli) -> None:  # type: ignore[no-untyped-def]
+        """init prints the recovery key with a plain explanation of what it is for."""
+        r = cli("init")
+        assert r.code == 0
+        assert "RECOVERY KEY (shown only this once)" in r.out
+        assert "only way back in" in r.out
+
+    def test_init_refuses_a_used_folder(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """A second init in the same place fails with a sentence and exit status 1."""
+        cli("init")
+        r = cli("init")
+        assert r.code == 1
+        assert "the folder is not empty; choose a new folder for the vault." in r.err
+
+
+class TestOpening:
+    def test_a_wrong_passphrase_is_a_sentence_not_a_traceback(self, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        """Every command given a wrong passphrase exits 1 with one sentence."""
+        cli("init")
+        monkeypatch.setenv("NOCONTACT_PASSPHRASE", "wrong")
+        r = cli("verify")
+        assert r.code == 1
+        assert "that passphrase or recovery key does not open this vault. Nothing was changed." in r.err
+        assert "Traceback" not in r.err + r.out
+
+    def test_a_folder_that_is_not_a_vault_is_named(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """Pointing at an ordinary folder says so."""
+        (env / "docs").mkdir()
+        r = cli("verify", "--vault", str(env / "docs"))
+        assert r.code == 1
+        assert "this folder is not a nocontact vault" in r.err
+
+    def test_the_passphrase_can_come_from_a_file(self, cli, env: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        """--passphrase-file is read for scripts (without its trailing newline)."""
+        cli("init")
+        monkeypatch.delenv("NOCONTACT_PASSPHRASE")
+        (env / "pw.txt").write_text("pw for tests\n")
+        assert cli("verify", "--passphrase-file", str(env / "pw.txt")).code == 0
+
+
+class TestImportAndEvents:
+    def test_import_summarises_and_reimport_adds_nothing(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        """The JSON summary counts each file; the second run adds nothing and says how many were there."""
+        r = cli("import", str(ready), "--json")
+        assert r.code == 0, r.err
+        first = [json.loads(line) for line in r.out.splitlines() if line.strip()]
+        imported = [s for s in first if "format" in s]
+        assert {s["format"] for s in imported} >= {"sms_backup_restore_sms", "sms_backup_restore_calls",
+                                                  "whatsapp_android_txt", "gmail_takeout_mbox"}
+        r2 = cli("import", str(ready), "--json")
+        second = [json.loads(line) for line in r2.out.splitlines() if line.strip()]
+        again = {s["source"]: s for s in second if "format" in s}
+        for s in imported:
+            assert again[s["source"]]["added"] == 0
+            assert again[s["source"]]["already_in_vault"] == s["added"] == s["attributed"]
+
+    def test_the_import_table_names_files_and_counts(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        """Without --json the person sees a table with the file names and the ex's counts."""
+        r = cli("import", str(ready))
+        assert r.code == 0
+        assert "Imported" in r.out and "sms_backup_restore_sms" in r.out
+
+    def test_an_unreadable_file_is_refused_and_others_still_import(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """A truncated export fails alone, with its name; exit status 1; the vault keeps verifying."""
+        sms = next(ready.glob("sms-*.xml"))
+        bad = env / "bad"
+        bad.mkdir()
+        (bad / "sms-cut.xml").write_bytes(sms.read_bytes()[:5000])
+        r = cli("import", str(bad))
+        assert r.code == 1
+        assert "Not imported" in r.err and "sms-cut.xml" in r.err and "nothing from this file was added" in r.err
+        assert cli("verify").code == 0
+
+    def test_events_export_jsonl_and_csv(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """The events export carries the documented fields; CSV has a header and one row per event."""
+        cli("import", str(ready))
+        cli("boundary", "set", "--at", "2026-03-03T02:15:00.412Z")
+        r = cli("events", "--format", "jsonl")
+        rows = [json.loads(line) for line in r.out.splitlines()]
+        assert rows
+        for key in ("source", "source_id", "utc", "kind", "category", "direction", "party", "identifier",
+                    "after_boundary"):
+            assert key in rows[0]
+        assert any(row["after_boundary"] for row in rows) and any(not row["after_boundary"] for row in rows)
+        assert all(row["utc"].endswith("Z") and len(row["utc"]) == 24 for row in rows)
+        r = cli("events", "--format", "csv", "--out", str(env / "e.csv"))
+        lines = (env / "e.csv").read_text("utf-8").splitlines()
+        assert lines[0].startswith("event_id,source,source_id,utc")
+        assert len(lines) >= len(rows) + 1
+
+    def test_boundary_from_a_source_record(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        """boundary set --source/--source-id finds the message and uses its exact time."""
+        cli("import", str(ready))
+        rows = [json.loads(line) for line in cli("events", "--format", "jsonl").out.splitlines()]
+        out_sms = next(r for r in rows if r["kind"] == "sms" and r["direction"] == "outgoing")
+        r = cli("boundary", "set", "--source", out_sms["source"], "--source-id", out_sms["source_id"])
+        assert r.code == 0
+        assert f"Boundary set at {out_sms['utc']} (UTC)" in r.out
+        r = cli("boundary", "set", "--source", out_sms["source"], "--source-id", "99999")
+        assert r.code == 1 and "import that file first" in r.err
+
+
+class TestManualEntries:
+    def test_log_correct_retract_verify(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """An incident is logged with an attachment, corrected and retracted; verify stays intact."""
+        photo = env / "door.jpg"
+        photo.write_bytes(b"\xff\xd8\xff" + b"x" * 100)
+        r = cli("log", "--what", "Was waiting at my door", "--at", "2026-03-05 18:30", "--location", "home",
+                "--witnesses", "neighbour", "--police-report", "PR-1", "--officer", "Ofc. Lee #42",
+                "--impact", "scared", "--attach", str(photo))
+        assert r.code == 0 and r.out.startswith("Recorded as event ")
+        eid = r.out.split()[-1].rstrip(".")
+        assert cli("correct", eid, "--set", "location=front door", "--why", "precise").code == 0
+        ev = [json.loads(x) for x in cli("events", "--format", "jsonl").out.splitlines()]
+        mine = next(e for e in ev if str(e["event_id"]) == eid)
+        assert mine["location"] == "front door" and mine["revised"] is True
+        assert mine["utc"] == "2026-03-06T00:30:00.000Z"
+        assert mine["attachments"][0]["name"] == "door.jpg"
+        r = cli("retract", eid, "--why", "entered twice")
+        assert r.code == 0
+        ev = [json.loads(x) for x in cli("events", "--format", "jsonl").out.splitlines()]
+        assert all(str(e["event_id"]) != eid for e in ev)
+        v = cli("verify")
+        assert v.code == 0 and v.out.startswith("intact: ")
+
+    def test_a_malformed_date_is_refused_plainly(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        """A date that cannot be read is refused with an example of what works."""
+        r = cli("log", "--what", "x", "--at", "yesterday-ish")
+        assert r.code == 1
+        assert "cannot read the time 'yesterday-ish'; write it like 2026-03-02 20:15" in r.err
+
+    def test_attach_stores_the_file(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """attach stores a screenshot as its own event with its SHA-256."""
+        import hashlib
+
+        shot = env / "shot.png"
+        shot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"y" * 64)
+        r = cli("attach", str(shot), "--note", "Instagram story")
+        assert r.code == 0
+        ev = [json.loads(x) for x in cli("events", "--format", "jsonl").out.splitlines()]
+        a = next(e for e in ev if e["kind"] == "attachment")
+        assert a["attachments"][0]["sha256"] == hashlib.sha256(shot.read_bytes()).hexdigest()
+
+
+class TestKeys:
+    def test_passphrase_change_and_recover(self, cli, env: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        """After a change only the new passphrase works; the recovery key sets another one."""
+        r = cli("init")
+        key = next(line.strip() for line in r.out.splitlines() if line.count("-") == 12)
+        monkeypatch.setenv("NOCONTACT_NEW_PASSPHRASE", "second")
+        assert cli("passphrase", "change").code == 0
+        assert cli("verify").code == 1
+        monkeypatch.setenv("NOCONTACT_PASSPHRASE", "second")
+        assert cli("verify").code == 0
+        monkeypatch.setenv("NOCONTACT_NEW_PASSPHRASE", "third")
+        assert cli("recover", "--recovery-key", key).code == 0
+        monkeypatch.setenv("NOCONTACT_PASSPHRASE", "third")
+        assert cli("verify").code == 0
+
+    def test_backup_and_restore(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """A backup restores into a new folder and is verified on the way."""
+        cli("import", str(ready))
+        assert cli("backup", str(env / "b.ncbackup")).code == 0
+        r = cli("restore", str(env / "b.ncbackup"), "--vault", str(env / "restored"))
+        assert r.code == 0 and "verified: intact" in r.out
+
+
+class TestCase:
+    def test_party_add_extends_the_exs_identities(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        """party add appends identities; case show lists them."""
+        assert cli("party", "add", "--phone", "+1 312 555 0999", "--email", "third@example.com").code == 0
+        r = cli("case", "show")
+        assert "+1 312 555 0999" in r.out and "third@example.com" in r.out
+
+    def test_a_bad_case_file_names_the_key(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """A case file with an unknown time zone is refused with the key named."""
+        cli("init")
+        bad = env / "bad.json"
+        bad.write_text(json.dumps({"ex": {"name": "X"}, "source_timezone": "Mars/Olympus"}))
+        r = cli("case", "load", str(bad))
+        assert r.code == 1
+        assert "source_timezone: unknown time zone 'Mars/Olympus'" in r.err
