@@ -122,9 +122,9 @@ class TestLock:
         v1, _ = Vault.create(tmp_path / "v", "pw", fast_kdf=True)
         v2 = Vault.open(tmp_path / "v", "pw")
         try:
-            with v1.transaction():
-                with pytest.raises(VaultError, match="another nocontact is writing"), v2.transaction(wait_s=0.2):
-                    pass
+            with v1.transaction(), pytest.raises(VaultError, match="another nocontact is writing"), \
+                    v2.transaction(wait_s=0.2):
+                pass
             with v2.transaction():
                 v2.append_journal("boundary", {"occurred_at": "x", "event_id": None})
         finally:
