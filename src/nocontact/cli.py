@@ -600,6 +600,65 @@ def restore(file: Path, vault: VaultOpt = None, passphrase_file: PassFileOpt = N
 
 
 @app.command()
+def bundle(output: Annotated[Path, typer.Option("--out", help="Where to write the bundle (a .zip).")],
+           vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
+           since: Annotated[str | None, typer.Option(help="Only events from this time on.")] = None,
+           until: Annotated[str | None, typer.Option(help="Only events up to this time.")] = None,
+           everyone: Annotated[bool, typer.Option("--all-parties", help="Also events not from or to the ex.")]
+           = False,
+           no_report: Annotated[bool, typer.Option("--no-report", help="Leave the PDF report out.")] = False,
+           seal_for: Annotated[bool, typer.Option("--encrypt", help="Also write an encrypted copy for sending "
+                                                   "(asks for a passphrase to tell the recipient by phone).")]
+           = False) -> None:
+    """Write an evidence bundle that anyone can check without your passphrase."""
+    from nocontact.bundle import BundleOptions, build_bundle
+    from nocontact.vault.events import current_case
+
+    with _open(vault, passphrase_file) as v:
+        zone = current_case(v).source_timezone
+        opts = BundleOptions(since=_parse_time(since, zone) if since else None,
+                             until=_parse_time(until, zone) if until else None,
+                             ex_only=not everyone, include_report=not no_report)
+        info = build_bundle(v, output, opts)
+    out.print(f"Bundle written to {escape(str(info.path))}: {info.events} events, {info.files} files, "
+              f"{info.size:,} bytes.")
+    out.print(f"Anyone can check it with: python3 verify.py {escape(info.path.name)} (verify.py is inside), or "
+              f"'nocontact verify-bundle {escape(info.path.name)}'.")
+    if seal_for:
+        from nocontact.bundle.seal import OPENSSL_COMMAND, seal
+
+        pw = os.environ.get("NOCONTACT_SEAL_PASSPHRASE") or _new_passphrase(None)
+        sealed = info.path.with_name(info.path.name + ".enc")
+        try:
+            seal(info.path, sealed, pw)
+        except ValueError as e:
+            _die(str(e))
+        out.print(f"Encrypted copy: {escape(str(sealed))}. Send it, and tell the passphrase by phone. The recipient "
+                  "opens it with:")
+        out.print("  " + OPENSSL_COMMAND.format(sealed=sealed.name, plain=info.path.name), markup=False)
+
+
+@app.command("verify-bundle")
+def verify_bundle_cmd(file: Path) -> None:
+    """Check an evidence bundle (no passphrase needed); exit 0 only if everything verifies."""
+    from nocontact.bundle.verify_bundle import check_bundle
+
+    if not file.exists():
+        _die(f"{file}: no such file or folder")
+    rep = check_bundle(str(file))
+    if rep.ok:
+        out.print(f"VERIFIED: {rep.files} files, {rep.entries} journal entries, {rep.events} events; journal head "
+                  f"{rep.head}")
+        for n in rep.notes:
+            out.print(f"  note: {escape(n)}")
+        return
+    out.print(f"[red]NOT VERIFIED[/red]: {escape(rep.problems[0])}")
+    for p in rep.problems[1:20]:
+        out.print(f"  also: {escape(p)}")
+    raise typer.Exit(1)
+
+
+@app.command()
 def demo(vault: Annotated[Path, typer.Option("--vault", help="Where to build the demo vault.")] = Path("demo-vault"),
          fresh: Annotated[bool, typer.Option(help="Replace an existing demo vault.")] = True) -> None:
     """Build a demo vault from fictional sample exports and show how to look at it."""
