@@ -170,3 +170,39 @@ class TestDamagedFiles:
         (tmp_path / "v" / "vault.db").unlink()
         with pytest.raises(VaultError, match="database file is missing"):
             Vault.open(tmp_path / "v", "pw")
+
+
+class TestRowsAgainstTheirEntries:
+    def test_a_deleted_incident_is_named(self, full_vault: Vault) -> None:
+        """Deleting a logged incident (and its attachments) is found through its journal entry."""
+        eid = full_vault.conn.execute("SELECT min(id) FROM events WHERE origin = 'manual'").fetchone()[0]
+        full_vault.conn.execute("DELETE FROM attachments WHERE event_id = ?", (eid,))
+        full_vault.conn.execute("DELETE FROM revisions WHERE event_id = ?", (eid,))
+        full_vault.conn.execute("DELETE FROM events WHERE id = ?", (eid,))
+        problems = verify_vault(full_vault).problems
+        assert f"event {eid}: recorded in the journal but missing from the vault (deleted)" in problems
+
+    def test_an_edited_correction_is_named(self, full_vault: Vault) -> None:
+        """Changing what a correction says is found, though the journal entry is untouched."""
+        full_vault.conn.execute("""UPDATE revisions SET fields = '{"location": "elsewhere"}'""")
+        assert _first(full_vault) == "revision 1: not recorded in the journal as it stands"
+
+    def test_a_moved_boundary_is_named(self, full_vault: Vault) -> None:
+        """Moving the boundary in the table, behind the journal, is found."""
+        from nocontact.vault.events import set_boundary
+
+        set_boundary(full_vault, datetime(2026, 3, 3, tzinfo=UTC))
+        full_vault.conn.execute("UPDATE boundaries SET occurred_at = '2026-01-01T00:00:00.000Z'")
+        assert _first(full_vault) == "boundary 1: differs from what the journal recorded"
+
+
+class TestVersions:
+    def test_a_vault_from_a_newer_version_is_not_opened(self, tmp_path: Path) -> None:
+        """A database carrying a migration this version does not know is refused, unchanged."""
+        from nocontact.vault.store import NotAVault
+
+        v, _ = Vault.create(tmp_path / "v", "pw", fast_kdf=True)
+        v.conn.execute("INSERT INTO migrations(name, applied_at) VALUES ('0999_future', 'x')")
+        v.close()
+        with pytest.raises(NotAVault, match="changed by a newer nocontact"):
+            Vault.open(tmp_path / "v", "pw")

@@ -168,7 +168,18 @@ def _store_attachment(vault: Vault, source: Source, ref: Any) -> dict[str, Any]:
 def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportContext, *,
                   keep_unrelated: bool = False, progress: Progress | None = None,
                   max_problems: int = 1000) -> ImportSummary:
-    """Import one source all-or-nothing; raises ``ImportFailed`` (vault unchanged) on a fatal problem."""
+    """Import one source all-or-nothing; raises ``ImportFailed`` (vault unchanged) on a fatal problem.
+
+    The writer lock is held from storing the original to the commit, so a failing import can
+    never remove a blob that a concurrent import of the same file has just reused.
+    """
+    with vault.locked():
+        return _import_locked(vault, source, importer, ctx, keep_unrelated=keep_unrelated, progress=progress,
+                              max_problems=max_problems)
+
+
+def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: ImportContext, *,
+                   keep_unrelated: bool, progress: Progress | None, max_problems: int) -> ImportSummary:
     summary = ImportSummary(source=source.display, format=importer.name)
     total = source.size
     done = [0]

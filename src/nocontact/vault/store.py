@@ -66,7 +66,7 @@ def _unb64(s: Any) -> bytes:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -132,6 +132,7 @@ class Vault:
         self.conn = self._connect(keys.database)
         self._lock_fd: int | None = None
         self._depth = 0
+        self._held = False
         self._signing_key: Ed25519PrivateKey | None = None
 
     # ---- opening -------------------------------------------------------------------------
@@ -199,6 +200,7 @@ class Vault:
         conn.execute("INSERT INTO meta(key, value) VALUES ('vault_id', ?)", (vault_id,))
         conn.execute("COMMIT")
         conn.close()
+        os.chmod(root / DATABASE, 0o600)
         header.save(root)
         vault = cls(root, header, data_key)
         with vault.transaction():
@@ -228,6 +230,14 @@ class Vault:
         return vault
 
     def _migrate(self) -> None:
+        from nocontact.vault.schema import MIGRATIONS
+
+        known = {name for name, _ in MIGRATIONS}
+        unknown = sorted({r[0] for r in self.conn.execute("SELECT name FROM migrations")} - known)
+        if unknown:
+            self.conn.close()
+            raise NotAVault(f"{self.root}: this vault was changed by a newer nocontact (it has {unknown[0]}); "
+                            "update nocontact to open it. Nothing was changed.")
         applied = apply_migrations(self.conn, utc_now())
         if applied:
             with self.transaction():
@@ -295,6 +305,20 @@ class Vault:
             self._lock_fd = None
 
     @contextmanager
+    def locked(self, wait_s: float | None = None) -> Iterator[None]:
+        """Hold the writer lock across several steps (e.g. storing an original, then its events)."""
+        if self._lock_fd is not None:
+            yield
+            return
+        self._acquire_lock(float(os.environ.get("NOCONTACT_LOCK_WAIT", "60")) if wait_s is None else wait_s)
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+            self._release_lock()
+
+    @contextmanager
     def transaction(self, wait_s: float | None = None) -> Iterator[Any]:
         """One all-or-nothing change under the writer lock. Nested uses join the outer one."""
         if self._depth:
@@ -306,7 +330,8 @@ class Vault:
             return
         if wait_s is None:
             wait_s = float(os.environ.get("NOCONTACT_LOCK_WAIT", "60"))
-        self._acquire_lock(wait_s)
+        if not self._held:
+            self._acquire_lock(wait_s)
         self._depth = 1
         try:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -318,7 +343,8 @@ class Vault:
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
-            self._release_lock()
+            if not self._held:
+                self._release_lock()
 
     def append_journal(self, kind: str, body: dict[str, Any]) -> tuple[int, str]:
         """Append one entry and re-sign the head; must run inside ``transaction()``."""

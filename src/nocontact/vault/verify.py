@@ -9,6 +9,7 @@ Merkle root of the events they added), every revision and retraction's entry, an
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -68,6 +69,11 @@ def _journal(vault: Vault, rep: VerifyReport) -> dict[int, dict[str, Any]]:
         expected_seq = seq + 1
     rep.entries = len(entries)
     rep.head = prev
+    first = entries.get(1)
+    if first is not None and (first.get("kind") != "init" or first["body"].get("identity_public_key")
+                              != base64.b64encode(vault.header.public_key).decode("ascii")
+                              or first["body"].get("vault_id") != vault.vault_id):
+        rep.problems.append("journal entry 1: does not name this vault's identity key (header or journal replaced)")
     row = vault.conn.execute("SELECT seq, hash, signature FROM journal_head WHERE id = 1").fetchone()
     if row is None:
         rep.problems.append("journal head: the signed head is missing")
@@ -118,13 +124,38 @@ def _events(vault: Vault, rep: VerifyReport, entries: dict[int, dict[str, Any]])
                                 "the journal committed to (Merkle root mismatch)")
     for import_id in per_import:
         rep.problems.append(f"import {import_id}: events exist for an import the journal never recorded")
-    for table, kind, key in (("revisions", "revision", "revision_id"), ("retractions", "retraction",
-                                                                        "retraction_id")):
-        recorded = {b[key]: b for b in by_kind[kind]}
-        for rid, event_id, seq in conn.execute(f"SELECT id, event_id, journal_seq FROM {table}"):  # noqa: S608
-            b = recorded.get(rid)
-            if b is None or b["event_id"] != event_id or entries.get(seq, {}).get("body") != b:
-                rep.problems.append(f"{kind} {rid}: not recorded in the journal as it stands")
+    present = {r[0] for r in conn.execute("SELECT id FROM events")}
+    for event_id in sorted(set(manual) - present):
+        rep.problems.append(f"event {event_id}: recorded in the journal but missing from the vault (deleted)")
+    revisions = {b["revision_id"]: b for b in by_kind["revision"]}
+    for rid, event_id, fields, reason, seq in conn.execute(
+            "SELECT id, event_id, fields, reason, journal_seq FROM revisions"):
+        b = revisions.pop(rid, None)
+        if b is None or entries.get(seq, {}).get("body") != b or b["event_id"] != event_id \
+                or b["fields"] != json.loads(fields) or b["reason"] != reason:
+            rep.problems.append(f"revision {rid}: not recorded in the journal as it stands")
+    for rid in revisions:
+        rep.problems.append(f"revision {rid}: recorded in the journal but missing from the vault (deleted)")
+    retractions = {b["retraction_id"]: b for b in by_kind["retraction"]}
+    for rid, event_id, reason, seq in conn.execute("SELECT id, event_id, reason, journal_seq FROM retractions"):
+        b = retractions.pop(rid, None)
+        if b is None or entries.get(seq, {}).get("body") != b or b["event_id"] != event_id or b["reason"] != reason:
+            rep.problems.append(f"retraction {rid}: not recorded in the journal as it stands")
+    for rid in retractions:
+        rep.problems.append(f"retraction {rid}: recorded in the journal but missing from the vault (deleted)")
+    sources = {r[0] for r in conn.execute("SELECT sha256 FROM sources")}
+    for import_id, body in sorted(imports.items()):
+        if body["source_sha256"] not in sources:
+            rep.problems.append(f"import {import_id} ({body['source_display']}): its original is not in the vault")
+    for cid, text, seq in conn.execute("SELECT id, case_json, journal_seq FROM case_versions"):
+        b = entries.get(seq, {})
+        if b.get("kind") != "case" or b["body"].get("case_sha256") != hashlib.sha256(text.encode()).hexdigest():
+            rep.problems.append(f"case version {cid}: differs from what the journal recorded")
+    for bid, occurred, event_id, seq in conn.execute(
+            "SELECT id, occurred_at, event_id, journal_seq FROM boundaries"):
+        b = entries.get(seq, {})
+        if b.get("kind") != "boundary" or b["body"] != {"occurred_at": occurred, "event_id": event_id}:
+            rep.problems.append(f"boundary {bid}: differs from what the journal recorded")
 
 
 def _blobs(vault: Vault, rep: VerifyReport) -> None:
