@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_VAULT ?= ./demo-vault
 
-.PHONY: help setup test lint typecheck pytest demo bench fuzz clean
+.PHONY: help setup test test-deps lint typecheck pytest demo bench fuzz clean
 
 help:
 	@echo "make demo   - set up, build a demo vault from fictional sample data, and show how to open it"
@@ -15,7 +15,7 @@ help:
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "python3 is missing: apt-get install -y python3 python3-venv"; exit 1; }
-	@$(PY) -c 'import venv, ensurepip' 2>/dev/null || { echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv; }
+	@scripts/system-deps.sh run
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -33,7 +33,10 @@ typecheck: setup
 pytest: setup
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test-deps:
+	@scripts/system-deps.sh test
+
+test: test-deps lint typecheck pytest
 
 demo: setup
 	$(BIN)/nocontact demo --vault $(DEMO_VAULT)
