@@ -173,9 +173,16 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         mode, p, scale = args.child
-        fn = {"scan": lambda: child_scan(Path(p)), "read": lambda: child_read(Path(p), int(scale)),
-              "vault": lambda: child_vault(Path(p)), "whatstk": lambda: child_whatstk(Path(p), int(scale))}[mode]
-        print(json.dumps(fn()))
+        path, n = Path(p), int(scale)
+        if mode == "scan":
+            result = child_scan(path)
+        elif mode == "read":
+            result = child_read(path, n)
+        elif mode == "vault":
+            result = child_vault(path)
+        else:
+            result = child_whatstk(path, n)
+        print(json.dumps(result))
         return
 
     from nocontact.samples.whatsapp import PER_SCALE_ANDROID, write_sample
