@@ -1,0 +1,34 @@
+// nocontact: quick exit (button, or Escape pressed three times) and htmx's CSRF header.
+// No inline script anywhere: the Content-Security-Policy forbids it.
+(function () {
+  "use strict";
+  function quickExit() {
+    var form = document.getElementById("quick-exit");
+    if (form) { form.submit(); } else { window.location.replace("/neutral"); }
+  }
+  var presses = [];
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    var now = Date.now();
+    presses = presses.filter(function (t) { return now - t < 1500; });
+    presses.push(now);
+    if (presses.length >= 3) { presses = []; quickExit(); }
+  });
+  document.addEventListener("htmx:configRequest", function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { e.detail.headers["X-CSRF-Token"] = meta.getAttribute("content"); }
+  });
+  // Confirmations for destructive forms, as a second step after the typed word.
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+  // Template buttons: fill the textarea without leaving the page.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-fill-from]");
+    if (!b) { return; }
+    var src = document.getElementById(b.getAttribute("data-fill-from"));
+    var dst = document.getElementById("boundary-text");
+    if (src && dst) { e.preventDefault(); dst.value = src.textContent; dst.focus(); }
+  });
+})();

@@ -1,0 +1,239 @@
+"""Documentation: import exports by upload, log an incident, the timeline, one event at a time.
+
+Uploads are encrypted into the vault as they arrive (``upload.py``) and imported from the stored
+blob (``blobsource.py``). Shielded reading is on by default: the timeline shows when, channel,
+direction, flags, source and hash, never message text; text shows for one event when asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from nocontact.ingest import Planned, context_for_vault, import_planned
+from nocontact.support import triage_notes
+from nocontact.vault.events import (
+    StoredEvent,
+    _manual_row,
+    attachments_of,
+    current_boundary,
+    current_case,
+    insert_event,
+)
+from nocontact.vault.importing import ImportFailed
+from nocontact.vault.store import VaultError
+from nocontact.web import figures
+from nocontact.web.blobsource import plan_upload
+from nocontact.web.pages import Refused, redirect, render, session_of, streamed_form, vault_of, writable_vault
+
+__all__ = ["INCIDENT_CHANNELS", "ROUTES"]
+
+INCIDENT_CHANNELS: tuple[tuple[str, str], ...] = (
+    ("in_person", "In person (turned up, followed, waited)"), ("call", "Phone call"), ("sms", "Text message"),
+    ("email", "Email"), ("social", "Social media"), ("third_party", "Through other people"),
+    ("gift", "Gift, letter or parcel"), ("other", "Other"),
+)
+PAGE = 50
+
+
+async def documentation(request: Request) -> Response:
+    v = vault_of(request)
+    imports = v.conn.execute("SELECT display, format, imported_at, inserted, already_in_vault FROM imports "
+                             "ORDER BY id DESC LIMIT 10").fetchall()
+    case = current_case(v)
+    return render(request, "documentation.html", imports=imports, channels=INCIDENT_CHANNELS,
+                  zone=case.source_timezone or "UTC", results=None, skipped=None, error=None,
+                  recorded=request.query_params.get("recorded"))
+
+
+async def upload(request: Request) -> Response:
+    v = writable_vault(request)
+    f = await streamed_form(request, v.blobs.put_stream)
+    if not f.files:
+        raise Refused("Choose an export file to import.")
+    ctx = context_for_vault(v)
+    results, skipped, error = [], [], None
+    for up in f.files:
+        for item in plan_upload(v.blobs, up.info.name, up.filename, up.info.size):
+            if isinstance(item, Planned):
+                try:
+                    results.append(import_planned(v, item, ctx))
+                except (ImportFailed, VaultError) as e:
+                    error = str(e)
+            else:
+                skipped.append(item)
+    imports = v.conn.execute("SELECT display, format, imported_at, inserted, already_in_vault FROM imports "
+                             "ORDER BY id DESC LIMIT 10").fetchall()
+    return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
+                  channels=INCIDENT_CHANNELS, zone=current_case(v).source_timezone or "UTC", results=results,
+                  skipped=skipped, error=error, recorded=None)
+
+
+async def incident(request: Request) -> Response:
+    v = writable_vault(request)
+    f = await streamed_form(request, v.blobs.put_stream)
+    what = f.get("what").strip()
+    if not what:
+        raise Refused("Describe what happened, in your own words.")
+    channel = f.get("channel")
+    if channel not in dict(INCIDENT_CHANNELS):
+        raise Refused("Choose how the contact happened.")
+    try:
+        zone = ZoneInfo(f.get("zone") or "UTC")
+        local = datetime.fromisoformat(f.get("when"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Refused("Give the date and time it happened, and a time zone like Europe/London.") from None
+    occurred = local.replace(tzinfo=zone) if local.tzinfo is None else local
+    fear = f.get("fear")
+    impact = f.get("impact").strip()
+    if fear:
+        impact = (impact + "\n" if impact else "") + f"Level of fear (1 none - 5 extreme): {fear}"
+    row = _manual_row(occurred=occurred, raw_time=f.get("when"), time_zone=str(zone), channel=channel,
+                      kind="incident", category="incident", body=what, location=f.get("location") or None,
+                      witnesses=f.get("witnesses") or None, police_report=f.get("police_report") or None,
+                      officer=f.get("officer") or None, impact=impact or None)
+    if f.get("badge"):
+        row["extra"] = {"badge": f.get("badge")}
+    atts = [{"blob": u.info.name, "sha256": u.info.sha256, "size": u.info.size, "name": u.filename,
+             "mime": u.mime, "included": True} for u in f.files]
+    with v.transaction() as conn:
+        eid, h = insert_event(conn, row, dedupe_key="manual:" + os.urandom(16).hex(), import_id=None,
+                              attachments=atts)
+        assert eid is not None
+        v.append_journal("manual_entry", {"event_id": eid, "content_hash": h,
+                                          "attachments": [a["sha256"] for a in atts]})
+    return redirect(request, f"/documentation/event/{eid}")
+
+
+def load_event(conn: Any, eid: int) -> StoredEvent:
+    """One event with its revisions applied, by id, without reading the whole vault."""
+    cur = conn.execute("SELECT * FROM events WHERE id = ?", (eid,))
+    values = cur.fetchone()
+    if values is None:
+        raise VaultError(f"there is no event {eid}")
+    row = dict(zip([d[0] for d in cur.description], values, strict=True))
+    ev = StoredEvent(eid, row, attachments_of(conn, eid))
+    for (fields,) in conn.execute("SELECT fields FROM revisions WHERE event_id = ? ORDER BY id", (eid,)):
+        ev.row.update(json.loads(fields))
+        ev.revised = True
+    ret = conn.execute("SELECT reason FROM retractions WHERE event_id = ?", (eid,)).fetchone()
+    if ret:
+        ev.retracted, ev.retraction_reason = True, str(ret[0])
+    return ev
+
+
+def _filters(request: Request) -> dict[str, str]:
+    q = request.query_params
+    return {k: q.get(k, "") for k in ("channel", "flag", "start", "end", "direction")}
+
+
+def _us(d: str, end: bool = False) -> int | None:
+    try:
+        day = date.fromisoformat(d)
+    except ValueError:
+        return None
+    t = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1_000_000
+    return int(t) + (86_400_000_000 if end else 0)
+
+
+def timeline_rows(conn: Any, flt: dict[str, str], boundary_us: int | None, before: tuple[int, int] | None,
+                  limit: int = PAGE) -> list[dict[str, Any]]:
+    """One page of events, newest first, filtered; flags are computed for the page only."""
+    where = ["e.id NOT IN (SELECT event_id FROM retractions)"]
+    args: list[Any] = []
+    if flt.get("channel"):
+        where.append("e.channel = ?")
+        args.append(flt["channel"])
+    if flt.get("direction"):
+        where.append("e.direction = ?")
+        args.append(flt["direction"])
+    s, e = _us(flt.get("start", "")), _us(flt.get("end", ""), end=True)
+    if s is not None:
+        where.append("e.occurred_us >= ?")
+        args.append(s)
+    if e is not None:
+        where.append("e.occurred_us < ?")
+        args.append(e)
+    flag = flt.get("flag")
+    if flag == "after_boundary" and boundary_us is not None:
+        where.append(f"e.occurred_us > ? AND e.direction IN {figures._in(figures.CONTACT_DIRECTIONS)}")
+        args.append(boundary_us)
+    elif flag == "threat":
+        where.append("(" + " OR ".join("e.body LIKE ?" for _ in figures.THREAT_WORDS) + ")")
+        args.extend(f"%{w}%" for w in figures.THREAT_WORDS)
+    elif flag == "attachment":
+        where.append("EXISTS (SELECT 1 FROM attachments a WHERE a.event_id = e.id)")
+    elif flag == "flagged":
+        where.append("EXISTS (SELECT 1 FROM triage t WHERE t.event_id = e.id AND t.flagged = 1)")
+    elif flag == "manual":
+        where.append("e.origin = 'manual'")
+    if before is not None:
+        where.append("(e.occurred_us < ? OR (e.occurred_us = ? AND e.id < ?))")
+        args.extend([before[0], before[0], before[1]])
+    sql = ("SELECT e.id, e.occurred_at, e.occurred_us, e.channel, e.direction, e.kind, e.category, e.origin, "  # noqa: S608
+           "e.source_display, e.source_pos, e.content_hash, e.body, "
+           "(SELECT count(*) FROM attachments a WHERE a.event_id = e.id) AS n_attachments FROM events e WHERE "
+           + " AND ".join(where) + " ORDER BY e.occurred_us DESC, e.id DESC LIMIT ?")
+    cur = conn.execute(sql, (*args, limit))
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+async def timeline(request: Request) -> Response:
+    v = vault_of(request)
+    flt = _filters(request)
+    b = current_boundary(v)
+    b_us = int(b[0].timestamp() * 1_000_000) if b else None
+    before = None
+    if request.query_params.get("before"):
+        try:
+            a, c = request.query_params["before"].split(":")
+            before = (int(a), int(c))
+        except ValueError:
+            raise Refused("That page link is damaged; start from the first page.") from None
+    rows = timeline_rows(v.conn, flt, b_us, before)
+    flagged = {t.event_id for t in triage_notes(v, limit=500) if t.flagged}
+    for r in rows:
+        r["flags"] = figures.flags_for(r, b[0] if b else None, flagged)
+        r.pop("body")
+    channels = [r[0] for r in v.conn.execute("SELECT DISTINCT channel FROM events ORDER BY 1")]
+    nxt = f"{rows[-1]['occurred_us']}:{rows[-1]['id']}" if len(rows) == PAGE else None
+    return render(request, "timeline.html", rows=rows, flt=flt, channels=channels, next_before=nxt,
+                  query={k: v for k, v in flt.items() if v})
+
+
+async def event(request: Request) -> Response:
+    v = vault_of(request)
+    s = session_of(request)
+    eid = int(request.path_params["event_id"])
+    try:
+        ev = load_event(v.conn, eid)
+    except VaultError:
+        raise Refused(f"There is no event {eid}.", 404) from None
+    show = request.query_params.get("show") == "1"
+    if s.helper is not None and not s.helper.can_read_text:
+        show = False
+    b = current_boundary(v)
+    flagged = {t.event_id for t in triage_notes(v, eid)}
+    row = dict(ev.row)
+    row["n_attachments"] = len(ev.attachments)
+    flags = figures.flags_for(row, b[0] if b else None, flagged)
+    extra = json.loads(row["extra"]) if isinstance(row["extra"], str) else row["extra"]
+    return render(request, "event.html", ev=ev, row=row, show=show, flags=flags, notes=triage_notes(v, eid),
+                  extra=extra)
+
+
+ROUTES = [
+    Route("/documentation", documentation, methods=["GET"]),
+    Route("/documentation/import", upload, methods=["POST"]),
+    Route("/documentation/incident", incident, methods=["POST"]),
+    Route("/documentation/timeline", timeline, methods=["GET"]),
+    Route("/documentation/event/{event_id:int}", event, methods=["GET"]),
+]

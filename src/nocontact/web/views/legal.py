@@ -1,0 +1,52 @@
+"""Legal: the report and the evidence bundle, jurisdiction notes with sources, order names.
+
+Nothing here is legal advice, and the page says so first.
+"""
+
+from __future__ import annotations
+
+import io
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from nocontact.eventlog import event_dicts, write_csv
+from nocontact.vault.events import current_boundary, current_case, iter_events
+from nocontact.web.pages import form, render, vault_of
+from nocontact.web.resources import COUNTRIES, country_data, default_country
+
+__all__ = ["ROUTES"]
+
+
+async def legal_page(request: Request) -> Response:
+    v = vault_of(request)
+    code = default_country(current_case(v).region, request.query_params.get("country"))
+    return render(request, "legal.html", code=code, data=country_data(code),
+                  countries=[(c, country_data(c)["name"]) for c in COUNTRIES])
+
+
+async def report(request: Request) -> Response:
+    await form(request)
+    from nocontact.report import report_pdf_bytes
+
+    data, _ = report_pdf_bytes(vault_of(request))
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="report.pdf"'})
+
+
+async def events_csv(request: Request) -> Response:
+    await form(request)
+    v = vault_of(request)
+    b = current_boundary(v)
+    buf = io.StringIO()
+    write_csv(event_dicts(iter_events(v), current_case(v), b[0] if b else None, ex_only=True), buf)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="events.csv"'})
+
+
+ROUTES = [
+    Route("/legal", legal_page, methods=["GET"]),
+    Route("/legal/report", report, methods=["POST"]),
+    Route("/legal/events.csv", events_csv, methods=["POST"]),
+]
