@@ -279,6 +279,9 @@ def test_json_that_is_not_a_telegram_export_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as e:
         read_all(write(tmp_path, b'{"hello": [1, 2, 3]}'))
     assert str(e.value) == NOT_TELEGRAM
+    with pytest.raises(SourceError) as e:
+        read_all(write(tmp_path, b'{"participants": [], "messages": [{"id": 1, "date_unixtime": "5"}]}'))
+    assert str(e.value) == NOT_TELEGRAM
     assert IMP.sniff(write(tmp_path, b'{"hello": 1}'), b'{"hello": 1}') is None
 
 

@@ -61,6 +61,8 @@ _NOT_GROUP_TYPES = frozenset({"personal_chat", "bot_chat", "saved_messages"})
 _CHAT_TYPE_RE = re.compile(
     rb'"type"\s*:\s*"(personal_chat|bot_chat|saved_messages|private_group|private_supergroup|'
     rb'public_supergroup|private_channel|public_channel)"')
+_NOT_TELEGRAM = ("This file is JSON but not a Telegram Desktop export (no chats or messages were found). "
+                 "Choose the result.json that Telegram Desktop wrote.")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MEDIA_FIELDS = ("photo", "file", "thumbnail")
 _EXTRA_SET = frozenset(("from", "actor", "edited", "edited_unixtime", "reply_to_message_id", "forwarded_from",
@@ -205,6 +207,8 @@ class _Reader:
                 continue
             yield self._convert(self.chat, value, idx)
         # End of document.
+        if not self.full and self.single_index and (self.chat.id is None or self.chat.type is None):
+            raise SourceError(_NOT_TELEGRAM)
         if self.chat.pending:
             yield from self._close_chat()
         if self.held:
@@ -214,8 +218,7 @@ class _Reader:
                 yield self._convert(chat, msg, idx)
             self.held.clear()
         if not self.seen_any and not self.full and self.chat.type is None:
-            raise SourceError("This file is JSON but not a Telegram Desktop export (no chats or messages "
-                              "were found). Choose the result.json that Telegram Desktop wrote.")
+            raise SourceError(_NOT_TELEGRAM)
 
     def _close_chat(self) -> Iterator[Record | Problem]:
         chat, self.chat = self.chat, _Chat()
