@@ -1,8 +1,9 @@
 """Tables for the person's own pillars: check-ins, self-care, supporters, helpers, triage, case state.
 
 Proposed as migration ``0002_pillars`` for ``vault/schema.py``. Until it is moved there,
-``ensure_pillars`` applies the same SQL under the same name, recorded in ``migrations`` and
-journaled like any migration, so a vault that got it here is not migrated twice later.
+``ensure_pillars`` creates the same tables (``IF NOT EXISTS``) without a ``migrations`` row,
+because ``Vault.open`` refuses vaults naming a migration it does not know; the SQL is written
+to be idempotent, so the real migration runs cleanly over a vault that got the tables here.
 Rows are append-only like evidence: a change is a new row, the newest row wins when read.
 """
 
@@ -12,12 +13,14 @@ from typing import Any
 
 from nocontact.vault.store import Vault, utc_now
 
-__all__ = ["MIGRATION_NAME", "PILLARS_SQL", "ensure_pillars"]
+__all__ = ["MIGRATION_NAME", "PILLARS_SQL", "PILLAR_TABLES", "ensure_pillars"]
+
+PILLAR_TABLES = ("checkins", "selfcare_log", "supporters", "helper_accounts", "triage", "case_state")
 
 MIGRATION_NAME = "0002_pillars"
 
 PILLARS_SQL = """
-CREATE TABLE checkins (
+CREATE TABLE IF NOT EXISTS checkins (
     id INTEGER PRIMARY KEY,
     day TEXT NOT NULL,
     mood INTEGER NOT NULL CHECK (mood BETWEEN 1 AND 5),
@@ -27,9 +30,9 @@ CREATE TABLE checkins (
     recorded_at TEXT NOT NULL,
     journal_seq INTEGER NOT NULL
 );
-CREATE INDEX checkins_day ON checkins(day);
+CREATE INDEX IF NOT EXISTS checkins_day ON checkins(day);
 
-CREATE TABLE selfcare_log (
+CREATE TABLE IF NOT EXISTS selfcare_log (
     id INTEGER PRIMARY KEY,
     day TEXT NOT NULL,
     activity TEXT NOT NULL,
@@ -38,7 +41,7 @@ CREATE TABLE selfcare_log (
     journal_seq INTEGER NOT NULL
 );
 
-CREATE TABLE supporters (
+CREATE TABLE IF NOT EXISTS supporters (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('friend', 'family', 'therapist', 'advocate', 'lawyer', 'other')),
@@ -49,7 +52,7 @@ CREATE TABLE supporters (
     journal_seq INTEGER NOT NULL
 );
 
-CREATE TABLE helper_accounts (
+CREATE TABLE IF NOT EXISTS helper_accounts (
     id INTEGER PRIMARY KEY,
     helper_id TEXT NOT NULL UNIQUE,
     supporter_id INTEGER REFERENCES supporters(id),
@@ -60,7 +63,7 @@ CREATE TABLE helper_accounts (
     journal_seq INTEGER NOT NULL
 );
 
-CREATE TABLE triage (
+CREATE TABLE IF NOT EXISTS triage (
     id INTEGER PRIMARY KEY,
     event_id INTEGER NOT NULL REFERENCES events(id),
     label TEXT NOT NULL,
@@ -71,9 +74,9 @@ CREATE TABLE triage (
     recorded_at TEXT NOT NULL,
     journal_seq INTEGER NOT NULL
 );
-CREATE INDEX triage_event ON triage(event_id);
+CREATE INDEX IF NOT EXISTS triage_event ON triage(event_id);
 
-CREATE TABLE case_state (
+CREATE TABLE IF NOT EXISTS case_state (
     id INTEGER PRIMARY KEY,
     state TEXT NOT NULL CHECK (state IN ('open', 'archived')),
     note TEXT NOT NULL,
@@ -84,16 +87,14 @@ CREATE TABLE case_state (
 
 
 def ensure_pillars(vault: Vault) -> bool:
-    """Apply ``0002_pillars`` if this vault lacks it; returns True when it was applied now."""
+    """Create the pillars tables if this vault lacks them; returns True when they were made now."""
     conn: Any = vault.conn
-    if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (MIGRATION_NAME,)).fetchone():
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_state'").fetchone():
         return False
     with vault.transaction() as c:
-        if c.execute("SELECT 1 FROM migrations WHERE name = ?", (MIGRATION_NAME,)).fetchone():
-            return False
         for stmt in PILLARS_SQL.split(";"):
             if stmt.strip():
                 c.execute(stmt)
-        c.execute("INSERT INTO migrations(name, applied_at) VALUES (?, ?)", (MIGRATION_NAME, utc_now()))
-        vault.append_journal("migration", {"applied": [MIGRATION_NAME]})
+        vault.append_journal("tables_added", {"tables": list(PILLAR_TABLES), "proposed_migration": MIGRATION_NAME,
+                                              "at": utc_now()})
     return True

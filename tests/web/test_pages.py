@@ -1,0 +1,204 @@
+"""What each page does for the person, through HTTP: imports, incidents, boundary, support, self-care."""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+
+import pytest
+
+from nocontact.sharefile import decrypt_share
+from nocontact.vault.events import current_boundary
+from nocontact.vault.verify import verify_vault
+from tests.vault.helpers import samples
+from tests.web.conftest import HOSTILE, Web
+
+
+def _event_id_with_hostile_text(web: Web) -> int:
+    with web.vault() as v:
+        return int(v.conn.execute("SELECT id FROM events WHERE kind = 'incident'").fetchone()[0])
+
+
+def test_home_shows_the_two_counters_and_the_trend(unlocked: Web) -> None:
+    """Days since their last attempt and since my last contact, and a 12-week chart with a table."""
+    r = unlocked.client.get("/")
+    assert "days since their last attempt to contact you" in r.text
+    assert "days since your last contact with them" in r.text
+    assert r.text.count('class="bar"') == 12 and "Contact attempts from them per week" in r.text
+
+
+def test_message_text_is_escaped_where_it_is_shown(unlocked: Web) -> None:
+    """Hostile text appears only as escaped text, never as markup."""
+    eid = _event_id_with_hostile_text(unlocked)
+    r = unlocked.client.get(f"/documentation/event/{eid}?show=1")
+    assert html.escape(HOSTILE, quote=False) in r.text.replace("&#34;", '"').replace("&#39;", "'")
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text and 'href="javascript:' not in r.text
+
+
+def test_shielded_reading_hides_text_until_asked(unlocked: Web) -> None:
+    """The timeline and an unopened entry show no message text; asking shows one entry's text."""
+    eid = _event_id_with_hostile_text(unlocked)
+    assert "alert" not in unlocked.client.get("/documentation/timeline").text
+    r = unlocked.client.get(f"/documentation/event/{eid}")
+    assert "The text is hidden" in r.text and "onerror" not in r.text.split("Message text")[1]
+    assert 'id="message-text"' in unlocked.client.get(f"/documentation/event/{eid}?show=1").text
+
+
+def test_the_timeline_filters_by_channel_and_flag(unlocked: Web) -> None:
+    """Channel and flag filters narrow the list; each row names its source and hash."""
+    r = unlocked.client.get("/documentation/timeline?channel=in_person")
+    assert r.text.count("/documentation/event/") == 1 and "entered by you" in r.text
+    r = unlocked.client.get("/documentation/timeline?channel=call")
+    assert "calls-20260421093015.xml" in r.text and "in_person" not in r.text.split("<tbody>")[1]
+    r = unlocked.client.get("/documentation/timeline?flag=manual")
+    assert r.text.count("/documentation/event/") == 1
+
+
+def test_an_upload_is_imported_from_the_encrypted_store_without_a_plaintext_temp_file(
+        unlocked: Web, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The export goes straight into the blob store and is imported from there; no temp file is made."""
+    files = samples(tmp_path / "s")
+    f = files["WhatsApp Chat with Casey Drummond.txt"]
+
+    def no_temp(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("a temporary file was created for an upload")
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_temp)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", no_temp)
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_temp)
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": (f.name, f.read_bytes(), "text/plain")})
+    assert r.status_code == 200 and "WhatsApp Chat with Casey Drummond.txt" in r.text and " added" in r.text
+    with unlocked.vault() as v:
+        import hashlib
+
+        row = v.conn.execute("SELECT sha256 FROM sources WHERE display = ?", (f.name,)).fetchone()
+        assert row[0] == hashlib.sha256(f.read_bytes()).hexdigest()
+        assert verify_vault(v).ok
+
+
+def test_a_zip_upload_is_imported_member_by_member(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A zipped WhatsApp export is opened from the encrypted blob."""
+    f = samples(tmp_path / "s")["WhatsApp Chat - Casey Drummond.zip"]
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": (f.name, f.read_bytes(), "application/zip")})
+    assert r.status_code == 200 and "WhatsApp Chat - Casey Drummond.zip!/" in r.text
+
+
+def test_an_upload_without_the_token_stores_nothing(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """CSRF is checked before the first byte of the file is stored."""
+    with unlocked.vault() as v:
+        before = sorted(v.blobs.names())
+    r = unlocked.client.post("/documentation/import", data={"csrf": "bad"},
+                             files={"file": ("x.txt", b"hello" * 1000, "text/plain")})
+    assert r.status_code == 403
+    with unlocked.vault() as v:
+        assert sorted(v.blobs.names()) == before
+
+
+def test_an_incident_is_logged_with_an_attachment(unlocked: Web) -> None:
+    """The SIBL fields, the fear level and the file are stored; the entry page shows them."""
+    r = unlocked.client.post("/documentation/incident", data={
+        "csrf": unlocked.csrf, "when": "2026-04-01T08:30", "zone": "America/Chicago", "channel": "in_person",
+        "what": "Waited outside my building.", "location": "Front door", "witnesses": "Neighbour",
+        "police_report": "PR-1", "officer": "Officer Lee", "badge": "4411", "impact": "Could not sleep",
+        "fear": "4"}, files={"attachments": ("photo.jpg", b"\xff\xd8fakejpeg", "image/jpeg")})
+    assert r.status_code == 200 and "/documentation/event/" in str(r.url)
+    assert "photo.jpg" in r.text and "4411" in r.text and "Level of fear (1 none - 5 extreme): 4" in r.text
+    with unlocked.vault() as v:
+        assert verify_vault(v).ok
+
+
+def test_the_boundary_checker_explains_each_problem(unlocked: Web) -> None:
+    """Without JavaScript the form posts and the page lists findings with advice."""
+    r = unlocked.post("/boundary/check", {"text": "I'm sorry, but maybe we can meet for coffee later?"})
+    for title in ("An apology", "A door left open", "A question that invites a reply", "offer or agreement to meet"):
+        assert title in html.unescape(r.text)
+    r = unlocked.post("/boundary/check", {"text": "Do not contact me again in any way. I will not reply."})
+    assert "short, clear and final" in r.text
+
+
+def test_i_sent_it_records_the_text_and_the_boundary(unlocked: Web) -> None:
+    """The exact text becomes an outgoing event and the boundary points at it."""
+    r = unlocked.post("/boundary/sent", {"when": "2026-03-02T20:15", "zone": "America/Chicago", "channel": "sms",
+                                         "text": "Do not contact me again."})
+    assert r.status_code == 200 and "Your boundary is recorded as sent at 03 March 2026, 02:15 UTC" in r.text
+    with unlocked.vault() as v:
+        b = current_boundary(v)
+        assert b is not None and b[1] is not None
+        row = v.conn.execute("SELECT body, direction, channel, kind FROM events WHERE id = ?", (b[1],)).fetchone()
+        assert tuple(row) == ("Do not contact me again.", "outgoing", "sms", "boundary_message")
+        assert verify_vault(v).ok
+
+
+def test_support_circle_people_are_added_escaped(unlocked: Web) -> None:
+    """A supporter appears with role and contact; their name is escaped like any text."""
+    r = unlocked.post("/support/people", {"name": "<b>Ana</b>", "role": "advocate", "reach": "555-0100", "note": ""})
+    assert "&lt;b&gt;Ana&lt;/b&gt;" in r.text and "advocate" in r.text
+
+
+def test_sharing_makes_a_file_only_the_passphrase_opens(unlocked: Web) -> None:
+    """The shared events list decrypts with the passphrase and holds the CSV."""
+    r = unlocked.post("/support/share", {"what": "events", "passphrase": "phone-told-1", "passphrase2": "phone-told-1"})
+    assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
+    name, data = decrypt_share(r.content, "phone-told-1")
+    assert name == "nocontact-events.csv" and data.startswith(b"event_id,")
+
+
+def test_a_helper_sees_only_the_helper_page_and_can_label(unlocked: Web) -> None:
+    """Helper login lands on /helper, other pages refuse, labels are saved, text stays hidden."""
+    r = unlocked.post("/support/helpers", {"name": "Sam", "passphrase": "helper-pass-1",
+                                           "passphrase2": "helper-pass-1", "understood": "1"})
+    assert "The helper account is ready" in r.text and "could technically" in r.text
+    unlocked.post("/lock")
+    unlocked.unlock("helper-pass-1")
+    r = unlocked.client.get("/")
+    assert r.url.path == "/helper" and "You are signed in as a helper (Sam)" in r.text
+    assert "Message text is hidden" in r.text
+    assert unlocked.client.get("/documentation").status_code == 403
+    eid = re.search(r'name="event_id" value="(\d+)"', r.text).group(1)  # type: ignore[union-attr]
+    r = unlocked.post("/helper/triage", {"event_id": eid, "label": "needs your attention", "note": "look",
+                                         "flagged": "1"})
+    assert "needs your attention (flagged) by Sam: look" in r.text
+
+
+def test_a_checkin_is_saved_and_charted(unlocked: Web) -> None:
+    """A check-in appears in the chart's table and the chart draws three lines."""
+    r = unlocked.post("/selfcare/checkin", {"day": "2026-04-20", "mood": "2", "sleep": "3", "safe": "4", "note": "ok"})
+    assert "Saved." in r.text and r.text.count("<polyline") == 3 and "2026-04-20" in r.text
+    assert "1-800-799-7233" in r.text  # the case's region is US
+
+
+def test_archiving_makes_the_case_read_only(unlocked: Web) -> None:
+    """After ARCHIVE, a write is refused with 409; reopening allows it again."""
+    r = unlocked.post("/forward/archive", {"confirm": "archive"})
+    assert "archived and read-only" in r.text
+    r = unlocked.post("/selfcare/log", {"activity": "walk"})
+    assert r.status_code == 409 and "read-only" in r.text
+    unlocked.post("/forward/reopen")
+    assert unlocked.post("/selfcare/log", {"activity": "walk"}).status_code == 200
+
+
+def test_destroy_needs_the_word_and_the_passphrase(unlocked: Web) -> None:
+    """Without both nothing happens; with both the vault folder is gone and the page is neutral."""
+    assert unlocked.post("/forward/destroy", {"confirm": "destroy", "passphrase": "wrong"}).status_code == 400
+    assert unlocked.post("/forward/destroy", {"confirm": "no", "passphrase": "correct horse"}).status_code == 400
+    assert unlocked.root.exists()
+    r = unlocked.post("/forward/destroy", {"confirm": "DESTROY", "passphrase": "correct horse"})
+    assert r.url.path == "/neutral" and not unlocked.root.exists()
+
+
+@pytest.mark.parametrize("path", ["/legal", "/legal?country=GB", "/legal?country=AU", "/legal?country=CA"])
+def test_legal_says_it_is_not_legal_advice_and_names_the_order(unlocked: Web, path: str) -> None:
+    """Every country view has the disclaimer, the order names and sources."""
+    r = unlocked.client.get(path)
+    assert "This is not legal advice" in r.text and "Source:" in r.text
+    if "GB" in path:
+        assert "Non-molestation order" in r.text
+
+
+def test_unknown_pages_use_the_one_error_page(unlocked: Web) -> None:
+    """404s look like every other error and keep the headers."""
+    r = unlocked.client.get("/nope")
+    assert r.status_code == 404 and "Nothing here" in r.text and "<title>Notes</title>" in r.text
