@@ -375,3 +375,22 @@ def test_arbitrary_bytes_give_only_records_problems_or_source_error(tmp_path_fac
 
 
 _FUZZ_BASE = Path(__import__("tempfile").mkdtemp()) / "Library" / "Messages" / "chat.db"
+
+
+def test_database_inside_an_archive_over_the_memory_cap_is_refused(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database that would have to be loaded into memory above the cap is refused plainly."""
+    import nocontact.importers.imessage_chatdb as mod
+
+    p, con = _db(tmp_path)
+    con.commit()
+    con.close()
+    z = tmp_path / "backup.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(p, "chat.db")
+    (member,) = zip_members(z, "backup.zip")
+    monkeypatch.setattr(mod, "MAX_IN_MEMORY_BYTES", 1000)
+    with pytest.raises(SourceError) as e:
+        _read(member)
+    assert str(e.value) == (f"backup.zip!/chat.db: this database is {member.size:,} bytes, too large to read from "
+                            "inside an archive (the limit is 1,000). Unpack it and import the file itself.")
