@@ -170,7 +170,6 @@ def test_member_lying_about_its_size_never_yields_more_than_declared(no_writes: 
     assert _snapshot(no_writes) == {"x.zip"}
 
 
-@pytest.mark.xfail(strict=True, raises=zipfile.BadZipFile, reason=NEEDS_FIX)
 def test_member_lying_about_its_size_ends_in_an_archive_error(no_writes: Path) -> None:
     """Reading the lying member ends in an ArchiveError with a plain sentence, not BadZipFile."""
     archive = make_zip(no_writes, [("liar.bin", b"\0" * (20 * 1024**2))])
@@ -210,7 +209,6 @@ def test_damaged_member_data_is_detected_when_read(no_writes: Path) -> None:
         f.read()
 
 
-@pytest.mark.xfail(strict=True, raises=zipfile.BadZipFile, reason=NEEDS_FIX)
 def test_damaged_member_data_ends_in_an_archive_error(no_writes: Path) -> None:
     """A damaged member ends in the ArchiveError sentence for damaged archives."""
     archive = make_zip(no_writes, [("a.txt", b"hello world " * 200)], compression=zipfile.ZIP_STORED)
@@ -233,14 +231,12 @@ def _bad_version_zip(folder: Path) -> Path:
     return archive
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError, reason=NEEDS_FIX)
 def test_zip_with_an_unsupported_version_field_is_refused_plainly(no_writes: Path) -> None:
     """A damaged 'version needed' field gives the damaged-archive sentence, not NotImplementedError."""
     archive = _bad_version_zip(no_writes)
     assert refused(archive).startswith("x.zip: not a readable zip archive (")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the sources.py fix: duplicate member names are refused")
 def test_duplicate_member_names_are_refused(no_writes: Path) -> None:
     """Two members with one name (one would silently hide the other) refuse the archive."""
     with pytest.warns(UserWarning):
@@ -248,7 +244,6 @@ def test_duplicate_member_names_are_refused(no_writes: Path) -> None:
     assert refused(archive) == "x.zip: refused, it holds two members named '_chat.txt'"
 
 
-@pytest.mark.xfail(strict=True, reason="needs the sources.py fix: encrypted members are refused")
 def test_encrypted_member_is_refused_plainly(no_writes: Path) -> None:
     """A password-protected member is refused with a sentence, not a RuntimeError while reading."""
     archive = make_zip(no_writes, [("a.txt", b"secret")], compression=zipfile.ZIP_STORED)

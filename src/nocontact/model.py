@@ -8,6 +8,7 @@ conversation, exactly as the source wrote it. Whether that person is the ex is d
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -97,33 +98,21 @@ class Record:
     natural_key: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
-    def content_digest(self, fmt: str) -> bytes:
+    def content_digest(self, fmt: str, utc_text: str | None = None) -> bytes:
         """A digest of what the record says, independent of where in which file it stood.
 
         Used for deduplication across overlapping exports. A format with a globally unique id
-        (Message-ID, iMessage guid) sets ``natural_key`` and that id alone decides.
+        (Message-ID, iMessage guid) sets ``natural_key`` and that id alone decides. The parts are
+        JSON-encoded as a list, which keeps the encoding unambiguous.
         """
-        h = hashlib.sha256()
         if self.natural_key is not None:
-            parts: tuple[str, ...] = (fmt, "natural", self.natural_key)
+            parts: list[object] = [fmt, "natural", self.natural_key]
         else:
-            parts = (
-                fmt,
-                self.kind,
-                format_utc(self.utc),
-                self.direction,
-                _ident(self.sender),
-                "|".join(_ident(p) for p in sorted(self.peers, key=_ident)),
-                self.body or "",
-                self.subject or "",
-                str(self.duration_s),
-                str(self.call_type),
-            )
-        for p in parts:
-            b = p.encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "big"))
-            h.update(b)
-        return h.digest()
+            parts = [fmt, self.kind, utc_text or format_utc(self.utc), self.direction, _ident(self.sender),
+                     sorted(_ident(p) for p in self.peers), self.body, self.subject, self.duration_s,
+                     self.call_type]
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+                              .encode("utf-8", "surrogatepass")).digest()
 
 
 def _ident(i: Identifier | None) -> str:
@@ -148,5 +137,6 @@ class Problem:
 
 def format_utc(dt: datetime) -> str:
     """ISO-8601 UTC floored to milliseconds with a ``Z``: the one way times are written out."""
-    dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    if dt.tzinfo is not UTC:
+        dt = dt.astimezone(UTC)
+    return dt.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"

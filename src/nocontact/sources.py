@@ -12,6 +12,7 @@ import io
 import os
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -129,8 +130,12 @@ class ZipMemberSource:
 
     def open(self) -> BinaryIO:
         zf = zipfile.ZipFile(self.archive)
-        inner = zf.open(self.info)
-        return cast(BinaryIO, io.BufferedReader(_ClosingReader(inner, zf), 1 << 16))
+        try:
+            inner = zf.open(self.info)
+        except _ZIP_READ_ERRORS:
+            zf.close()
+            raise _damaged(self.display) from None
+        return cast(BinaryIO, io.BufferedReader(_ClosingReader(inner, zf, self.display), 1 << 16))
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
         with self.open() as f:
@@ -154,15 +159,19 @@ class ZipMemberSource:
 class _ClosingReader(io.RawIOBase):
     """Reads a zip member and closes the archive with it; counts bytes against the declared size."""
 
-    def __init__(self, inner: IO[bytes], zf: zipfile.ZipFile) -> None:
+    def __init__(self, inner: IO[bytes], zf: zipfile.ZipFile, display: str) -> None:
         self._inner = inner
         self._zf = zf
+        self._display = display
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(b))
+        try:
+            data = self._inner.read(len(b))
+        except _ZIP_READ_ERRORS:
+            raise _damaged(self._display) from None
         n = len(data)
         b[:n] = data
         return n
@@ -173,6 +182,17 @@ class _ClosingReader(io.RawIOBase):
             self._zf.close()
         finally:
             super().close()
+
+
+#: What zipfile raises on damaged or unsupported member data (bad CRC, bad header, zlib errors,
+#: truncation, unknown compression or version, encryption).
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
+                    ValueError)
+
+
+def _damaged(display: str) -> ArchiveError:
+    return ArchiveError(f"{display}: the archive is damaged and this file in it cannot be unpacked. "
+                        f"Make the archive again from the original export.")
 
 
 def check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
@@ -186,6 +206,9 @@ def check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise ArchiveError(f"refused: the archive holds a symbolic link ({name!r})")
+    if info.flag_bits & 0x1:
+        raise ArchiveError(f"refused: {name!r} is protected by a password; open the archive yourself "
+                           f"and import the folder")
     if info.file_size > limits.max_member_uncompressed:
         raise ArchiveError(f"refused: {name!r} would unpack to {info.file_size} bytes, over the limit")
     if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 10 * 1024**2:
@@ -199,15 +222,19 @@ def zip_members(archive: Path, archive_display: str,
     limits = limits or ArchiveLimits()
     try:
         zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, OSError) as e:
         raise ArchiveError(f"{archive_display}: not a readable zip archive ({e})") from None
     with zf:
         infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise ArchiveError(f"{archive_display}: refused, {len(infos)} members is more than {limits.max_members}")
     total = 0
+    seen: set[str] = set()
     for info in infos:
         check_member(info, limits)
+        if info.filename in seen:
+            raise ArchiveError(f"{archive_display}: refused, it holds two members named {info.filename!r}")
+        seen.add(info.filename)
         total += info.file_size
     if total > limits.max_total_uncompressed:
         raise ArchiveError(f"{archive_display}: refused, it would unpack to {total} bytes, over the limit")

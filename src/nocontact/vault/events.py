@@ -17,7 +17,6 @@ from typing import Any
 
 from nocontact.case import Case, case_from_json, case_to_json
 from nocontact.model import Identifier, Record, format_utc
-from nocontact.vault.journal import canonical_json
 from nocontact.vault.store import Vault, VaultError, utc_now
 
 __all__ = [
@@ -67,20 +66,30 @@ def channel_for(kind: str) -> str:
 
 
 def content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content)).hexdigest()
+    """SHA-256 of the canonical JSON of an event's content (docs/vault-format.md, "Event content")."""
+    # Event content holds only text, integers, booleans, nulls, lists and objects (built below),
+    # so the float check of ``canonical_json`` is skipped on this hot path.
+    return hashlib.sha256(_dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_dumps = json.dumps
 
 
 def event_content(row: dict[str, Any]) -> dict[str, Any]:
     """The canonical content object of an event row (peers and extra decoded from JSON text)."""
     out = {k: row.get(k) for k in CONTENT_FIELDS}
-    out["peers"] = json.loads(out["peers"]) if isinstance(out["peers"], str) else (out["peers"] or [])
-    out["extra"] = json.loads(out["extra"]) if isinstance(out["extra"], str) else (out["extra"] or {})
+    peers, extra = out["peers"], out["extra"]
+    out["peers"] = json.loads(peers) if isinstance(peers, str) else (peers or [])
+    out["extra"] = json.loads(extra) if isinstance(extra, str) else (extra or {})
     out["is_group"] = bool(out["is_group"])
     return out
 
 
-def record_row(rec: Record, *, fmt: str, source_sha256: str, source_display: str) -> dict[str, Any]:
+def record_row(rec: Record, *, fmt: str, source_sha256: str, source_display: str,
+               utc_text: str | None = None) -> dict[str, Any]:
     """A Record as the columns of ``events`` (without ids and hashes)."""
+    sender = rec.sender
     return {
         "origin": "import",
         "source_sha256": source_sha256,
@@ -91,13 +100,13 @@ def record_row(rec: Record, *, fmt: str, source_sha256: str, source_display: str
         "category": rec.category,
         "channel": channel_for(rec.kind),
         "direction": rec.direction,
-        "occurred_at": format_utc(rec.utc),
-        "occurred_us": int(rec.utc.timestamp() * 1_000_000),
+        "occurred_at": utc_text or format_utc(rec.utc),
+        "occurred_us": _micros(rec.utc),
         "raw_time": rec.raw_time,
         "time_zone": rec.time_zone,
         "time_basis": rec.time_basis,
-        "sender_kind": rec.sender.kind if rec.sender else None,
-        "sender": rec.sender.value if rec.sender else None,
+        "sender_kind": sender.kind if sender else None,
+        "sender": sender.value if sender else None,
         "peers": [[p.kind, p.value] for p in rec.peers],
         "is_group": rec.is_group,
         "conversation": rec.conversation,
@@ -114,35 +123,83 @@ def record_row(rec: Record, *, fmt: str, source_sha256: str, source_display: str
     }
 
 
-_INSERT_COLS = ("dedupe_key", "import_id", *CONTENT_FIELDS, "occurred_us", "content_hash", "recorded_at")
-INSERT_SQL = (f"INSERT OR IGNORE INTO events({', '.join(_INSERT_COLS)}) "  # noqa: S608 - fixed column names
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(dt: datetime) -> int:
+    """Exact integer microseconds since 1970 (no float rounding)."""
+    d = dt - _EPOCH
+    return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+_INSERT_COLS = ("id", "dedupe_key", "import_id", *CONTENT_FIELDS, "occurred_us", "content_hash", "recorded_at")
+INSERT_SQL = (f"INSERT INTO events({', '.join(_INSERT_COLS)}) "  # noqa: S608 - fixed column names
               f"VALUES ({', '.join('?' for _ in _INSERT_COLS)})")
+ATTACH_SQL = "INSERT INTO attachments(event_id, blob, sha256, size, name, mime, included) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+_PEERS = CONTENT_FIELDS.index("peers")
+_EXTRA = CONTENT_FIELDS.index("extra")
+_GROUP = CONTENT_FIELDS.index("is_group")
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of peers/extra as stored in their columns; the empty cases skip the encoder."""
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return _dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """An event ready to insert: its content, hash and dedupe key, computed once."""
+
+    dedupe_key: str
+    content: dict[str, Any]
+    occurred_us: int
+    content_hash: str
+    attachments: list[dict[str, Any]]
+
+
+def prepare(row: dict[str, Any], *, dedupe_key: str, attachments: list[dict[str, Any]]) -> Prepared:
+    content = event_content(row)
+    content["attachments"] = hashable_attachments(attachments)
+    return Prepared(dedupe_key, content, row["occurred_us"], content_hash(content), attachments)
+
+
+def next_event_id(conn: Any) -> int:
+    return int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM events").fetchone()[0])
+
+
+def insert_prepared(conn: Any, items: list[Prepared], *, first_id: int, import_id: int | None,
+                    recorded_at: str) -> None:
+    """Insert events with ids first_id, first_id+1, ... in one executemany (the hot path of imports)."""
+    rows = []
+    atts = []
+    for n, p in enumerate(items):
+        c = p.content
+        eid = first_id + n
+        values = [c[k] for k in CONTENT_FIELDS]
+        values[_PEERS] = _json_text(c["peers"])
+        values[_EXTRA] = _json_text(c["extra"])
+        values[_GROUP] = int(c["is_group"])
+        rows.append((eid, p.dedupe_key, import_id, *values, p.occurred_us, p.content_hash, recorded_at))
+        for a in p.attachments:
+            atts.append((eid, a.get("blob"), a["sha256"], a["size"], a["name"], a["mime"], int(a["included"])))
+    conn.executemany(INSERT_SQL, rows)
+    if atts:
+        conn.executemany(ATTACH_SQL, atts)
 
 
 def insert_event(conn: Any, row: dict[str, Any], *, dedupe_key: str, import_id: int | None,
                  attachments: list[dict[str, Any]]) -> tuple[int | None, str]:
     """Insert one event unless its dedupe key is present; returns (row id or None, content hash)."""
-    content = event_content(row)
-    content["attachments"] = hashable_attachments(attachments)
-    h = content_hash(content)
-    values = [dedupe_key, import_id]
-    for k in CONTENT_FIELDS:
-        v = content[k]
-        if k in ("peers", "extra"):
-            v = json.dumps(v, ensure_ascii=False, sort_keys=True)
-        elif k == "is_group":
-            v = int(v)
-        values.append(v)
-    values += [row["occurred_us"], h, utc_now()]
-    cur = conn.execute(INSERT_SQL, values)
-    if cur.rowcount == 0:
-        return None, h
-    event_id = int(cur.lastrowid)
-    for a in attachments:
-        conn.execute("INSERT INTO attachments(event_id, blob, sha256, size, name, mime, included) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (event_id, a.get("blob"), a["sha256"], a["size"], a["name"], a["mime"], int(a["included"])))
-    return event_id, h
+    p = prepare(row, dedupe_key=dedupe_key, attachments=attachments)
+    if conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dedupe_key,)).fetchone():
+        return None, p.content_hash
+    eid = next_event_id(conn)
+    insert_prepared(conn, [p], first_id=eid, import_id=import_id, recorded_at=utc_now())
+    return eid, p.content_hash
 
 
 def attachments_of(conn: Any, event_id: int) -> list[dict[str, Any]]:

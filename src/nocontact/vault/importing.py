@@ -16,10 +16,10 @@ from typing import Any, BinaryIO
 
 from nocontact.identity import ExMatcher
 from nocontact.importers.base import ImportContext, Importer, SourceError
-from nocontact.model import RECORD_CATEGORIES, Problem, Record
+from nocontact.model import RECORD_CATEGORIES, Problem, Record, format_utc
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo
-from nocontact.vault.events import insert_event, record_row
+from nocontact.vault.events import Prepared, insert_prepared, next_event_id, prepare, record_row
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
 
@@ -214,8 +214,34 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                                "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, '{}', 0)",
                                (source_row, source.display, importer.name, utc_now()))
             import_id = int(cur.lastrowid)
-            first_id: int | None = None
-            last_id: int | None = None
+            next_id = next_event_id(conn)
+            first_id = next_id
+            recorded_at = utc_now()
+            pending: list[tuple[Prepared, bool]] = []
+            pending_keys: set[str] = set()
+
+            def flush() -> None:
+                nonlocal next_id
+                keys = [p.dedupe_key for p, _ in pending]
+                existing: set[str] = set()
+                for i in range(0, len(keys), 500):
+                    chunk = keys[i:i + 500]
+                    existing.update(r[0] for r in conn.execute(
+                        f"SELECT dedupe_key FROM events WHERE dedupe_key IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                        chunk))
+                new: list[Prepared] = []
+                for p, is_record in pending:
+                    if p.dedupe_key in existing:
+                        summary.already_in_vault += is_record
+                        continue
+                    new.append(p)
+                    summary.added += is_record
+                    merkle.add(p.content_hash)
+                insert_prepared(conn, new, first_id=next_id, import_id=import_id, recorded_at=recorded_at)
+                next_id += len(new)
+                pending.clear()
+                pending_keys.clear()
+
             try:
                 items = importer.read(counted, ctx)
                 for item in items:
@@ -229,7 +255,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                                                "this does not look like a healthy export")
                         continue
                     rec = item
-                    if rec.category in RECORD_CATEGORIES:
+                    is_record = rec.category in RECORD_CATEGORIES
+                    if is_record:
                         summary.records_read += 1
                         kinds[rec.kind] += 1
                     elif rec.category == "system":
@@ -237,35 +264,36 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                     elif rec.category == "reaction":
                         summary.reactions += 1
                     related, _ident = _is_related(rec, matcher)
-                    if related and rec.category in RECORD_CATEGORIES:
+                    if related and is_record:
                         summary.attributed += 1
                     if not related and not keep_unrelated:
-                        if rec.category in RECORD_CATEGORIES:
+                        if is_record:
                             summary.skipped_unrelated += 1
                         continue
-                    digest = rec.content_digest(importer.name)
-                    t_us = int(rec.utc.timestamp() * 1_000_000)
-                    n = ordinals.next(t_us, digest) if rec.natural_key is None else 0
-                    dkey = f"{digest.hex()}:{n}"
-                    exists = conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dkey,)).fetchone()
-                    if exists:
-                        if rec.category in RECORD_CATEGORIES:
-                            summary.already_in_vault += 1
-                        continue
-                    atts = [_store_attachment(vault, source, a) for a in rec.attachments]
-                    created.extend(a["blob"] for a in atts if a["blob"])
+                    utc_text = format_utc(rec.utc)
+                    digest = rec.content_digest(importer.name, utc_text)
                     evrow = record_row(rec, fmt=importer.name, source_sha256=original.sha256,
-                                       source_display=source.display)
-                    eid, h = insert_event(conn, evrow, dedupe_key=dkey, import_id=import_id, attachments=atts)
-                    if eid is None:
-                        if rec.category in RECORD_CATEGORIES:
-                            summary.already_in_vault += 1
+                                       source_display=source.display, utc_text=utc_text)
+                    n = ordinals.next(evrow["occurred_us"], digest) if rec.natural_key is None else 0
+                    dkey = f"{digest.hex()}:{n}"
+                    if dkey in pending_keys:
+                        summary.already_in_vault += is_record
                         continue
-                    if rec.category in RECORD_CATEGORIES:
-                        summary.added += 1
-                    merkle.add(h)
-                    first_id = eid if first_id is None else first_id
-                    last_id = eid
+                    atts: list[dict[str, Any]] = []
+                    if rec.attachments:
+                        # Look before storing files, so a re-import does not re-encrypt every photo.
+                        if conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dkey,)).fetchone():
+                            summary.already_in_vault += is_record
+                            continue
+                        atts = [_store_attachment(vault, source, a) for a in rec.attachments]
+                        created.extend(a["blob"] for a in atts if a["blob"])
+                    pending.append((prepare(evrow, dedupe_key=dkey, attachments=atts), is_record))
+                    pending_keys.add(dkey)
+                    if len(pending) >= 2000:
+                        flush()
+                flush()
+                last_id: int | None = next_id - 1 if next_id > first_id else None
+                first: int | None = first_id if last_id is not None else None
             except SourceError as e:
                 raise ImportFailed(_failure_text(source.display, str(e), e.position)) from None
             except (RecursionError, MemoryError):
@@ -278,7 +306,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                 "records_read": summary.records_read, "added": merkle.count,
                 "already_in_vault": summary.already_in_vault, "skipped_unrelated": summary.skipped_unrelated,
                 "problems": len(summary.problems), "events_merkle_root": merkle.hexdigest(),
-                "first_event_id": first_id, "last_event_id": last_id,
+                "first_event_id": first, "last_event_id": last_id,
             }
             seq, _ = vault.append_journal("import", body)
             import json
