@@ -77,7 +77,7 @@ class XEscapeRepair:
         self.consumed = 0
 
     def _fill(self) -> None:
-        data = self._raw.read(self._chunk)
+        data = self._raw.read(max(self._chunk, len(_BOM)) if self._first else self._chunk)
         self.consumed += len(data)
         if self._first:
             self._first = False
