@@ -13,8 +13,9 @@ Environment (besides the usual NOCONTACT_VAULT, NOCONTACT_PASSPHRASE, NOCONTACT_
 ``NOCONTACT_STATUS_FD=fd``
     A pipe: ``r`` is written once the vault is open (the command's work begins), ``p`` when paused.
 
-Points: ``blob:before`` / ``blob:after`` (one blob written to the store), ``event:before`` /
-``event:after`` (one event row inserted), ``journal:before`` / ``journal:after`` (a journal entry
+Points: ``blob:before`` / ``blob:after`` (one blob written to the store), ``record`` (the importer
+hands the writer its next record), ``events_sql:before`` / ``events_sql:after`` (one statement that
+inserts into ``events``, whatever the batching), ``journal:before`` / ``journal:after`` (a journal entry
 appended), ``commit:before`` / ``commit:after`` (the SQLite COMMIT), ``header:before`` /
 ``header:after`` (the vault header saved), ``replace:<what>`` just before the atomic rename of a
 ``blob``, ``header`` or ``backup`` file, ``zip:member`` before one file is added to a backup.
@@ -28,13 +29,12 @@ import sys
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from nocontact import cli
-from nocontact.vault import events as events_mod
-from nocontact.vault import importing as importing_mod
+from nocontact.importers import all_importers
 from nocontact.vault import store as store_mod
 from nocontact.vault.blobs import BlobStore
 
@@ -89,23 +89,44 @@ class _Conn:
         self._inner = inner
 
     def execute(self, sql: str, *args: Any) -> Any:
-        if sql.strip().upper() == "COMMIT":
-            hit("commit:before")
-            cur = self._inner.execute(sql, *args)
-            hit("commit:after")
-            return cur
-        return self._inner.execute(sql, *args)
+        return self._run(self._inner.execute, sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        return self._run(self._inner.executemany, sql, *args)
+
+    @staticmethod
+    def _run(method: Callable[..., Any], sql: str, *args: Any) -> Any:
+        head = " ".join(sql.split()).upper()
+        point = ("commit" if head == "COMMIT" else "events_sql" if head.startswith("INSERT")
+                 and " INTO EVENTS" in head else None)
+        if point is None:
+            return method(sql, *args)
+        hit(f"{point}:before")
+        cur = method(sql, *args)
+        hit(f"{point}:after")
+        return cur
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+def _hook_read(cls: type) -> None:
+    read = cls.read  # type: ignore[attr-defined]
+
+    def hooked_read(self: Any, *a: Any, **kw: Any) -> Iterator[Any]:
+        for item in read(self, *a, **kw):
+            hit("record")
+            yield item
+
+    cls.read = hooked_read  # type: ignore[attr-defined]
 
 
 def install() -> None:
     _around(BlobStore, "put_stream", "blob")
     _around(store_mod.Vault, "append_journal", "journal")
     _around(store_mod.Header, "save", "header")
-    _around(importing_mod, "insert_event", "event")
-    _around(events_mod, "insert_event", "event")
+    for cls in {type(imp) for imp in all_importers()}:
+        _hook_read(cls)
 
     connect = store_mod.Vault._connect
 

@@ -228,8 +228,8 @@ def completed(root: Path, full_count: int) -> None:
 IMPORT_POINTS = [
     ("blob:after@1", "absent"),      # the original is stored; the database has not begun
     ("replace:blob@1", "absent"),    # the original is encrypted to a temporary file, not yet renamed
-    ("event:after@1", "absent"),     # the first event row is written, uncommitted
-    ("event:after@100", "absent"),   # mid-import
+    ("record@100", "absent"),        # mid-import: 99 records handed to the writer
+    ("events_sql:after@1", "absent"),  # the first event rows are written, uncommitted
     ("blob:after@2", "absent"),      # an attachment stored inside the transaction
     ("journal:before@1", "absent"),  # every event written, the journal entry not yet
     ("journal:after@1", "absent"),   # the journal entry and signed head written, uncommitted
@@ -268,7 +268,7 @@ class TestKilledImport:
 
 
 # ---- crash: a manual entry -----------------------------------------------------------------------
-LOG_POINTS = [("blob:after@1", "absent"), ("event:after@1", "absent"), ("journal:after@1", "absent"),
+LOG_POINTS = [("blob:after@1", "absent"), ("events_sql:after@1", "absent"), ("journal:after@1", "absent"),
               ("commit:before@1", "absent"), ("commit:after@1", "present")]
 
 
@@ -408,6 +408,22 @@ class TestTwoWriters:
         with intact(vault) as v:
             assert count(v, "events") == full["sms"]
             assert journal_kinds(v)[-1] == "import"
+
+
+    def test_the_same_export_imported_twice_at_once_keeps_its_original(
+            self, vault: Path, tmp_path: Path, exports: dict[str, Path], full: dict[str, Any]) -> None:
+        """A second import of the same file that gives up on the lock never removes the original the first stores."""
+        go = tmp_path / "go"
+        first = Child(vault, "import", "--json", "--keep-unrelated", str(exports["sms"]), pause="journal:after",
+                      go=go)
+        assert first.wait_for(b"p")
+        rc, out, err = run(vault, "import", str(exports["sms"]), lock_wait=0.3)
+        go.touch()
+        assert rc == 1 and BUSY in err, out + err
+        rc, out, err = first.finish()
+        assert rc == 0, out + err
+        with intact(vault) as v:
+            assert count(v, "events") == full["sms"]
 
 
 # ---- wrong passphrase ----------------------------------------------------------------------------
