@@ -193,20 +193,22 @@ def switches_after_block(rows: Iterable[Row]) -> list[RouteSwitch]:
 
     A block is a blocked call from the ex (call type 6) or a chat notice "You blocked this contact".
     """
-    events: list[tuple[datetime, int, int, str, str, str]] = []  # (t, order, id, kind, channel, ident)
+    # (time, order, id, utc, channel, identifier); at one instant an attempt sorts before a block, so
+    # a blocked call's own route is "seen" before the block it marks.
+    events: list[tuple[datetime, int, int, str, str, str]] = []
     for row in rows:
-        if is_block(row):
-            events.append((utc_of(row), 0, int(row["event_id"]), str(row["utc"]), "", ""))
         if is_attempt(row):
-            events.append((utc_of(row), 1, int(row["event_id"]), str(row["utc"]),
+            events.append((utc_of(row), 0, int(row["event_id"]), str(row["utc"]),
                            str(row.get("channel") or "other"), identifier_key(row)))
+        if is_block(row):
+            events.append((utc_of(row), 1, int(row["event_id"]), str(row["utc"]), "", ""))
     events.sort()
     seen_routes: set[tuple[str, str]] = set()
     seen_idents: set[str] = set()
     last_block: Moment | None = None
     out: list[RouteSwitch] = []
     for _t, order, eid, utc, channel, ident in events:
-        if order == 0:
+        if order == 1:
             last_block = Moment(utc, eid)
             continue
         route = (channel, ident)
