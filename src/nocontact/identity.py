@@ -54,7 +54,7 @@ def normalise(ident: Identifier, region: str = "US") -> str:
         return v.strip().lower()
     if ident.kind == "telegram":
         v = v.strip()
-        return v if v.startswith("user") else f"user{v}"
+        return f"user{v}" if v.isdigit() else v
     if ident.kind == "handle":
         v = v.strip()
         if "@" in v:
