@@ -36,3 +36,12 @@ def fixture_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     finally:
         v.close()
     return {"expected": expected, "rows": rows, "boundary": boundary[0], "tz": case.zone()}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the flags precision/recall table in the test output, not only with -s."""
+    from tests.analysis.flag_table import TABLES
+
+    for table in TABLES:
+        terminalreporter.write_sep("-", "flags: precision and recall against expected.json")
+        terminalreporter.write_line(table)
