@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from nocontact.vault.blobs import BlobCorrupt
-from nocontact.vault.events import attachments_of, content_hash, event_content, hashable_attachments
+from nocontact.vault.events import content_hash, event_content
 from nocontact.vault.journal import GENESIS, canonical_json, entry_hash, head_message, merkle_root
 from nocontact.vault.store import Vault
 
@@ -96,6 +96,10 @@ def _events(vault: Vault, rep: VerifyReport, entries: dict[int, dict[str, Any]])
     imports = {b["import_id"]: b for b in by_kind["import"]}
     manual = {b["event_id"]: b for b in by_kind["manual_entry"] + by_kind["attachment"]}
     per_import: dict[int, list[str]] = defaultdict(list)
+    atts: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for eid, sha, size, name, mime, included in conn.execute(
+            "SELECT event_id, sha256, size, name, mime, included FROM attachments ORDER BY id"):
+        atts[eid].append({"sha256": sha, "size": size, "name": name, "mime": mime, "included": bool(included)})
     cur = conn.execute("SELECT * FROM events ORDER BY id")
     cols = [d[0] for d in cur.description]
     for values in cur:
@@ -103,7 +107,7 @@ def _events(vault: Vault, rep: VerifyReport, entries: dict[int, dict[str, Any]])
         eid = row["id"]
         rep.events += 1
         content = event_content(row)
-        content["attachments"] = hashable_attachments(attachments_of(conn, eid))
+        content["attachments"] = atts.get(eid, [])
         h = content_hash(content)
         if h != row["content_hash"]:
             rep.problems.append(f"event {eid}: its content does not match its recorded hash (the row was edited)")
