@@ -23,6 +23,9 @@ __all__ = [
 #: The tab title of every page: says nothing about what the app is for.
 NEUTRAL_TITLE = "Notes"
 
+# Referrer-Policy is same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null"
+# on form posts, which the same-origin check must refuse. Nothing is sent to other sites.
+
 #: No inline script or style, nothing from other origins, no framing, forms post only here.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -33,7 +36,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "Pragma": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",

@@ -1,0 +1,209 @@
+"""A person using the app in a real browser (Debian's chromium through Playwright).
+
+Covers the whole path once: unlock, upload, counters, shielded reading, incident with a file,
+boundary check and record, supporter, check-in, report, quick exit; hostile text never runs;
+axe-core finds no serious or critical problem on any page. Screenshots go to artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from tests.web.conftest import PASSPHRASE, TOKEN, build_vault  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "web"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    import uvicorn
+
+    from nocontact.web import create_app
+
+    base = tmp_path_factory.mktemp("browser")
+    build_vault(base / "vault", base / "exports", with_samples=False)
+    from tests.vault.helpers import samples
+
+    files = samples(base / "exports")
+    port = _free_port()
+    app = create_app(base / "vault", token=TOKEN, fast_kdf=True)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", files["sms-20260421093015.xml"]
+    srv.should_exit = True
+    t.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path]) -> Iterator[Any]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        ctx = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
+        pg = ctx.new_page()
+        pg.dialogs = []  # type: ignore[attr-defined]
+        pg.foreign = []  # type: ignore[attr-defined]
+        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
+        origin = server[0]
+        pg.on("request", lambda r: None if r.url.startswith((origin, "data:")) else pg.foreign.append(r.url))  # type: ignore[attr-defined]
+        yield pg
+        ctx.close()
+        browser.close()
+
+
+def _axe(pg: Any, name: str) -> None:
+    pg.evaluate(AXE.read_text("utf-8"))
+    result = pg.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                         ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))")
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
+
+
+def _shot(pg: Any, name: str) -> None:
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_person_uses_the_app_from_unlock_to_quick_exit(server: tuple[str, Path], page: Any) -> None:
+    """The whole path works with the keyboard and mouse, every page passes axe, nothing hostile runs."""
+    origin, export = server
+    pg = page
+    pg.goto(f"{origin}/unlock?token={TOKEN}")
+    assert pg.title() == "Notes"
+    _shot(pg, "01-unlock")
+    _axe(pg, "unlock")
+    pg.fill("#passphrase", PASSPHRASE)
+    with pg.expect_navigation():
+        pg.keyboard.press("Enter")
+    pg.wait_for_selector("h1:has-text('Home')")
+    pg.goto(f"{origin}/documentation")
+    pg.set_input_files("#export-file", str(export))
+    pg.click("button:has-text('Import')")
+    pg.wait_for_selector("#imported-h")
+    assert "sms-20260421093015.xml" in pg.inner_text("main")
+    _shot(pg, "02-documentation-imported")
+    _axe(pg, "documentation")
+
+    pg.goto(f"{origin}/")
+    assert "days since their last attempt" in pg.inner_text("main")
+    _shot(pg, "03-home")
+    _axe(pg, "home")
+
+    pg.goto(f"{origin}/documentation/timeline")
+    _shot(pg, "04-timeline")
+    _axe(pg, "timeline")
+    pg.goto(f"{origin}/documentation/timeline?flag=manual")
+    pg.click("tbody a:has-text('Open')")
+    assert "The text is hidden" in pg.inner_text("main")
+    pg.click("text=Show the text of this entry")
+    text = pg.inner_text("#message-text")
+    assert "<script>" in text and "onerror" in text  # shown as text
+    _shot(pg, "05-event-shown")
+    _axe(pg, "event")
+
+    pg.goto(f"{origin}/documentation")
+    pg.fill("#inc-when", "2026-04-01T08:30")
+    pg.select_option("#inc-channel", "in_person")
+    pg.fill("#inc-what", "Waited outside my building.")
+    pg.check("input[name=fear][value='4']")
+    tmp = SHOTS / "attachment.txt"
+    tmp.write_text("photo stand-in")
+    pg.set_input_files("#inc-files", str(tmp))
+    pg.click("button:has-text('Save the incident')")
+    pg.wait_for_url("**/documentation/event/*")
+    assert "attachment.txt" in pg.inner_text("main")
+    tmp.unlink()
+
+    pg.goto(f"{origin}/boundary")
+    pg.click("[data-fill-from=tpl-sms]")
+    pg.fill("#boundary-text", "Sorry, maybe we can talk later?")
+    pg.click("button:has-text('Check my message')")
+    pg.wait_for_selector(".finding")
+    assert "An apology" in pg.inner_text("#findings")
+    _shot(pg, "06-boundary-checked")
+    _axe(pg, "boundary")
+    pg.fill("#sent-when", "2026-03-02T20:15")
+    pg.fill("#sent-text", "Do not contact me again in any way. I will not reply.")
+    pg.click("button:has-text('Record it as sent')")
+    pg.wait_for_selector("text=Your boundary is recorded")
+
+    pg.goto(f"{origin}/support")
+    pg.fill("#p-name", "Ana")
+    pg.select_option("#p-role", "advocate")
+    pg.fill("#p-reach", "555-0100")
+    pg.click("button:has-text('Add to my circle')")
+    pg.wait_for_selector("text=Added to your support circle")
+    _shot(pg, "07-support")
+    _axe(pg, "support")
+
+    pg.goto(f"{origin}/selfcare")
+    pg.check("input[name=mood][value='2']")
+    pg.click("button:has-text('Save my check-in')")
+    pg.wait_for_selector("text=Saved.")
+    _shot(pg, "08-selfcare")
+    _axe(pg, "selfcare")
+
+    pg.goto(f"{origin}/legal")
+    _shot(pg, "09-legal")
+    _axe(pg, "legal")
+    with pg.expect_download(timeout=120_000) as dl:
+        pg.click("button:has-text('Download the report (PDF)')")
+    path = dl.value.path()
+    assert path is not None and Path(path).read_bytes()[:5] == b"%PDF-"
+
+    pg.goto(f"{origin}/forward")
+    _shot(pg, "10-forward")
+    _axe(pg, "forward")
+
+    pg.goto(f"{origin}/")
+    pg.keyboard.press("Escape")
+    pg.keyboard.press("Escape")
+    pg.keyboard.press("Escape")
+    pg.wait_for_url(f"{origin}/neutral")
+    _shot(pg, "11-neutral")
+    pg.goto(f"{origin}/")
+    assert pg.url.endswith("/unlock")
+
+    assert pg.dialogs == []  # type: ignore[attr-defined]
+    assert pg.foreign == []  # type: ignore[attr-defined]
+
+
+def test_keyboard_alone_reaches_the_skip_link_and_quick_exit(server: tuple[str, Path], page: Any) -> None:
+    """The first Tab lands on 'Skip to the page content'; the quick-exit button is reachable by Tab."""
+    origin, _ = server
+    pg = page
+    pg.goto(f"{origin}/unlock")
+    pg.keyboard.press("Tab")
+    assert pg.evaluate("document.activeElement.textContent").strip() == "Skip to the page content"
+    names = []
+    for _ in range(8):
+        pg.keyboard.press("Tab")
+        names.append(pg.evaluate("document.activeElement.textContent || ''").strip())
+    assert "Quick exit" in names
