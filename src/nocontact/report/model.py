@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -271,17 +272,18 @@ def _interim_bursts(attempts: Sequence[dict[str, Any]], *, gap: timedelta = time
     return runs
 
 
-def _flags(text: str) -> list[tuple[str, str]]:
-    try:  # the analysis package, when it has landed, is the authority
-        from nocontact.analysis import flags_for_text  # type: ignore[attr-defined]
-    except ImportError:
-        return _interim_flags_for_text(text)
-    out: list[tuple[str, str]] = []
-    for f in flags_for_text(text):
-        name = getattr(f, "name", None) or getattr(f, "flag", None) or str(f)
-        evidence = getattr(f, "evidence", None) or getattr(f, "match", None) or ""
-        out.append((str(name), str(evidence)))
-    return out
+def _flags(row: dict[str, Any]) -> tuple[list[tuple[str, str]], bool]:
+    """(flag, the words that raised it) for one row, and whether nocontact.analysis decided.
+
+    The analysis package's rules are the authority; the interim rules above stand in only
+    where it is not installed.
+    """
+    try:
+        fn = importlib.import_module("nocontact.analysis.flags").flags_for_row
+    except (ImportError, AttributeError):
+        text = (row["subject"] or "") + "\n" + (row["body"] or "")
+        return _interim_flags_for_text(text), False
+    return [(str(h.flag), str(h.text)) for h in fn(row)], True
 
 
 # ---- third-party shielding -------------------------------------------------------------------------
@@ -356,6 +358,16 @@ def _third_party_names(events: Iterable[StoredEvent], matcher: ExMatcher) -> set
                 continue
             names.add(i.value)
     return names
+
+
+def _witness_names(rows: Iterable[dict[str, Any]]) -> set[str]:
+    """Capitalised words in the person's 'witnesses' entries: names the case otherwise does not know."""
+    out: set[str] = set()
+    for r in rows:
+        for w in re.findall(r"[^\W\d_][\w'-]{2,}", r["witnesses"] or ""):
+            if w[0].isupper():
+                out.add(w)
+    return out
 
 
 # ---- building ------------------------------------------------------------------------------------
@@ -445,13 +457,14 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
 
     flagged: list[FlaggedMessage] = []
     flag_by_id: dict[int, tuple[str, ...]] = {}
+    used_analysis = False
     for r in rows:
         if not (r["party"] and r["direction"] == "incoming" and r["category"] in (*CONTACT_CATEGORIES, "incident")):
             continue
-        body = (r["subject"] or "") + "\n" + (r["body"] or "")
-        if not body.strip():
+        if not ((r["subject"] or "").strip() or (r["body"] or "").strip()):
             continue
-        found = _flags(body)
+        found, by_analysis = _flags(r)
+        used_analysis = used_analysis or by_analysis
         if not found:
             continue
         names = tuple(dict.fromkeys(n for n, _ in found))
@@ -461,7 +474,7 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
                                       _text_for(r, "full" if text == "excerpt" else text, shield)))
 
     log_rows_all = [r for r in rows if _in_log(r)]
-    chosen = log_rows_all[:log_cap]
+    chosen = _cap_log(log_rows_all, log_cap, boundary_event_id)
     log = []
     for r in chosen:
         loc = _local(r["utc"], zone)
@@ -531,11 +544,29 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
         text_mode=text, redacted=shield is not None, headline=headline, figures=figures, channels=channels,
         bursts=bursts, log=log, log_total=len(log_rows_all), log_capped=len(log_rows_all) > len(log),
         flagged=flagged, exhibits=exhibits, attachments=atts, jurisdiction=jur, hotlines=hotlines, paper=paper,
-        analysis_source="nocontact.report (interim rules)",
+        analysis_source="nocontact.analysis" if used_analysis else "nocontact.report (interim rules)",
         attempts_local=[(_local(r["utc"], zone), r["channel"]) for r in attempts],
         boundary_at_local=boundary.astimezone(zone) if boundary else None,
         incidents=len(incidents),
     )
+
+
+def _cap_log(rows: list[dict[str, Any]], cap: int, boundary_event_id: int | None) -> list[dict[str, Any]]:
+    """The rows the printed log shows: all of them up to ``cap``; past it, the boundary message,
+    every incident the person recorded, and the first ``cap`` messages and calls after the boundary
+    (the complete log travels as events.csv in the bundle)."""
+    if len(rows) <= cap:
+        return rows
+    out: list[dict[str, Any]] = []
+    taken = 0
+    for r in rows:
+        must = _is_incident(r) or (boundary_event_id is not None and int(r["event_id"]) == boundary_event_id)
+        if must:
+            out.append(r)
+        elif r["after_boundary"] and taken < cap:
+            out.append(r)
+            taken += 1
+    return out
 
 
 def _country_for_zone(zone: tzinfo) -> str:
@@ -577,7 +608,8 @@ def build_model(vault: Vault, *, redact_third_parties: bool = False, text: TextM
     if redact_third_parties:
         matcher = ExMatcher(case)
         keep = {*matcher.keys, *matcher.user_keys}
-        shield = Shield(case, _third_party_names(events, matcher), keep, matcher.region)
+        names = _third_party_names(events, matcher) | _witness_names(rows)
+        shield = Shield(case, names, keep, matcher.region)
     return model_from_rows(rows, case=case, zone=zone, boundary=boundary, boundary_event_id=boundary_event,
                            journal=vault.head(), public_key=vault.header.public_key, vault_id=vault.vault_id,
                            sources=_sources(vault), shield=shield, text=text, jurisdiction=jurisdiction, now=now,
