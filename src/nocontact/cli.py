@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlcipher3
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -600,6 +601,31 @@ def restore(file: Path, vault: VaultOpt = None, passphrase_file: PassFileOpt = N
 
 
 @app.command()
+def report(output: Annotated[Path, typer.Option("--out", help="Where to write the report.")],
+           vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
+           format: Annotated[str, typer.Option(help="pdf or html")] = "pdf",
+           redact: Annotated[bool, typer.Option("--redact", help="Hide other people's names and numbers.")] = False,
+           text: Annotated[str, typer.Option(help="Message text: excerpt, full or none.")] = "excerpt",
+           jurisdiction: Annotated[str | None, typer.Option(help="Whose law notes to include, e.g. us-ca, "
+                                                            "england-wales, canada, au-nsw.")] = None) -> None:
+    """Write the court-ready report (PDF or HTML): summary, incident log, flagged messages, exhibits."""
+    from nocontact.report import build_report
+
+    if format not in ("pdf", "html"):
+        _die("--format takes pdf or html")
+    if text not in ("excerpt", "full", "none"):
+        _die("--text takes excerpt, full or none")
+    if output.exists():
+        _die(f"{output}: a file is already there; choose another name")
+    with _open(vault, passphrase_file) as v:
+        info = build_report(v, output, fmt=format, redact_third_parties=redact, text=text,  # type: ignore[arg-type]
+                            jurisdiction=jurisdiction)
+    pages = f", {info.pages} pages" if getattr(info, "pages", None) else ""
+    out.print(f"Report written to {escape(str(output))}{pages}. It is not legal advice; take it to an advocate "
+              "or lawyer.")
+
+
+@app.command()
 def bundle(output: Annotated[Path, typer.Option("--out", help="Where to write the bundle (a .zip).")],
            vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
            since: Annotated[str | None, typer.Option(help="Only events from this time on.")] = None,
@@ -683,6 +709,14 @@ def main() -> None:
         sys.exit(e.code)
     except (VaultError, CaseError, ImportFailed, ArchiveError, UnknownFormat) as e:
         err.print(f"[red]Error[/red]: {escape(str(e))}")
+        sys.exit(1)
+    except sqlcipher3.DatabaseError as e:
+        err.print(f"[red]Error[/red]: the vault's database is damaged or altered ({escape(str(e))}). Nothing was "
+                  "changed; restore the vault from a backup ('nocontact restore').")
+        sys.exit(1)
+    except OSError as e:
+        err.print(f"[red]Error[/red]: {escape(e.strerror or str(e))}"
+                  f"{' (' + escape(str(e.filename)) + ')' if e.filename else ''}. Nothing half-done was kept.")
         sys.exit(1)
     except typer.Exit as e:
         sys.exit(e.exit_code)

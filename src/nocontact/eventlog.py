@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
+from nocontact.analysis.flags import RuleSet, default_rules, row_flag_names
 from nocontact.case import Case
 from nocontact.identity import ExMatcher
 from nocontact.textsafety import csv_cell
@@ -25,19 +26,21 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "event_id", "source", "source_id", "utc", "kind", "category", "channel", "direction", "party",
     "identifier", "after_boundary", "call_type", "duration_s", "subject", "body", "raw_time", "time_zone",
     "time_basis", "location", "witnesses", "police_report", "officer", "impact", "attachments",
-    "source_sha256", "content_hash", "origin", "revised", "retracted",
+    "source_sha256", "content_hash", "origin", "revised", "retracted", "flags",
 )
 
 
 def event_dicts(events: Iterable[StoredEvent], case: Case, boundary: datetime | None, *,
-                ex_only: bool = False) -> Iterator[dict[str, Any]]:
+                ex_only: bool = False, rules: RuleSet | None = None) -> Iterator[dict[str, Any]]:
+    """One export row per event; ``flags`` lists the text flags (``nocontact.analysis.flags``) it raises."""
     matcher = ExMatcher(case)
+    rules = rules or default_rules()
     for ev in events:
         a = matcher.attribute(ev.as_record())
         if ex_only and not a.is_ex:
             continue
         r = ev.row
-        yield {
+        row = {
             "event_id": ev.id,
             "source": r["source_display"],
             "source_id": r["source_pos"],
@@ -69,6 +72,8 @@ def event_dicts(events: Iterable[StoredEvent], case: Case, boundary: datetime | 
             "revised": ev.revised,
             "retracted": ev.retracted,
         }
+        row["flags"] = row_flag_names(row, rules)
+        yield row
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
@@ -89,6 +94,8 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
             v = row[f]
             if f == "attachments":
                 v = "; ".join(f"{a['name']} sha256:{a['sha256']}" for a in v) if v else ""
+            elif f == "flags":
+                v = "; ".join(v)
             cells.append(csv_cell(v))
         w.writerow(cells)
         n += 1

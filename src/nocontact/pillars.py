@@ -76,6 +76,11 @@ CREATE TABLE IF NOT EXISTS triage (
 );
 CREATE INDEX IF NOT EXISTS triage_event ON triage(event_id);
 
+-- Covering indexes for the web pages' counts and filters: without them each page decrypts the
+-- whole events table (1.7 s at 100,000 events), with them the counts read the index only.
+CREATE INDEX IF NOT EXISTS events_contact ON events(direction, category, occurred_us);
+CREATE INDEX IF NOT EXISTS events_channel_time ON events(channel, occurred_us);
+
 CREATE TABLE IF NOT EXISTS case_state (
     id INTEGER PRIMARY KEY,
     state TEXT NOT NULL CHECK (state IN ('open', 'archived')),
@@ -89,7 +94,8 @@ CREATE TABLE IF NOT EXISTS case_state (
 def ensure_pillars(vault: Vault) -> bool:
     """Create the pillars tables if this vault lacks them; returns True when they were made now."""
     conn: Any = vault.conn
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_state'").fetchone():
+    have = conn.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('case_state', 'events_channel_time')")
+    if have.fetchone()[0] == 2:
         return False
     with vault.transaction() as c:
         for stmt in PILLARS_SQL.split(";"):

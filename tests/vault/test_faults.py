@@ -504,7 +504,7 @@ TAMPERING: list[tuple[str, Callable[[Path], None], str]] = [
     ("journal entry edited", lambda r: _db(r, _edit_import_entry),
      "NOT INTACT: journal entry 3 (import): its hash does not match its content"),
     ("journal entry edited and rehashed", lambda r: _db(r, lambda c: _edit_import_entry(c, rehash=True)),
-     "NOT INTACT: journal head: the signed head names entry 3 but"),
+     "NOT INTACT: journal head: the signed head's hash does not match entry 3"),
     ("event row edited", lambda r: _db(r, lambda c: c.execute("UPDATE events SET body = 'edited' WHERE id = 7")),
      "NOT INTACT: event 7: its content does not match its recorded hash"),
     ("head signature replaced", lambda r: _db(r, lambda c: c.execute(

@@ -206,3 +206,17 @@ class TestVersions:
         v.close()
         with pytest.raises(NotAVault, match="changed by a newer nocontact"):
             Vault.open(tmp_path / "v", "pw")
+
+
+class TestDamagedPages:
+    def test_a_flipped_byte_inside_the_database_is_named_not_a_traceback(self, full_vault: Vault) -> None:
+        """Damage in the middle of vault.db is reported as a damaged database file."""
+        full_vault.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        root = full_vault.root
+        full_vault.close()
+        db = root / "vault.db"
+        raw = bytearray(db.read_bytes())
+        raw[len(raw) // 2] ^= 0x01
+        db.write_bytes(bytes(raw))
+        with Vault.open(root, "pw") as v:
+            assert _first(v).startswith("vault.db: the database file is damaged or altered")

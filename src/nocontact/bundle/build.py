@@ -171,9 +171,7 @@ def build_bundle(vault: Vault, out: Path, opts: BundleOptions | None = None) -> 
                            "SELECT entry, prev_hash, hash FROM journal WHERE seq <= ? ORDER BY seq", (seq,))]
             put_bytes("journal.jsonl", ("\n".join(journal) + "\n").encode("utf-8", "surrogatepass"))
             if opts.include_report:
-                pdf = _report_pdf(vault)
-                if pdf is not None:
-                    put_bytes("report.pdf", pdf)
+                put_bytes("report.pdf", _report_pdf(vault))
             put_bytes("verify.py", resources.files("nocontact.bundle").joinpath("verify_bundle.py").read_bytes())
             public = vault.header.public_key
             fingerprint = hashlib.sha256(public).hexdigest()
@@ -221,15 +219,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _report_pdf(vault: Vault) -> bytes | None:
-    """The report as PDF bytes, when the report package is installed and works."""
-    try:
-        from nocontact.report import report_pdf_bytes  # type: ignore[attr-defined,import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    data: bytes = report_pdf_bytes(vault)
+def _report_pdf(vault: Vault) -> bytes:
+    """The report as PDF bytes, the same one ``nocontact report`` writes."""
+    from nocontact.report import report_pdf_bytes
+
+    data, _pages = report_pdf_bytes(vault)
     return data
-
-
-def check(path: Path) -> verify_bundle.BundleCheck:
-    return verify_bundle.check_bundle(str(path))

@@ -309,8 +309,8 @@ def log_incident(vault: Vault, *, occurred: datetime, raw_time: str, time_zone: 
     row = _manual_row(occurred=occurred, raw_time=raw_time, time_zone=time_zone, channel=channel,
                       kind="incident", category="incident", body=what, location=location,
                       witnesses=witnesses, police_report=police_report, officer=officer, impact=impact)
-    atts = [_store_file(vault, p) for p in (attach or [])]
-    with vault.transaction() as conn:
+    with vault.locked(), vault.transaction() as conn:
+        atts = [_store_file(vault, p) for p in (attach or [])]
         eid, h = insert_event(conn, row, dedupe_key="manual:" + os.urandom(16).hex(), import_id=None,
                               attachments=atts)
         assert eid is not None
@@ -333,7 +333,6 @@ def _store_file(vault: Vault, path: Path) -> dict[str, Any]:
 
 def add_attachment_file(vault: Vault, path: Path, *, note: str = "", event_id: int | None = None) -> int:
     """Store a screenshot, photo or PDF byte-for-byte as evidence (its own event)."""
-    att = _store_file(vault, path)
     now = datetime.now(UTC)
     row = _manual_row(occurred=now, raw_time=format_utc(now), time_zone="UTC", channel="other",
                       kind="attachment", category="attachment", body=note)
@@ -341,7 +340,8 @@ def add_attachment_file(vault: Vault, path: Path, *, note: str = "", event_id: i
     row["sender"] = None
     if event_id is not None:
         row["extra"] = {"attached_to_event": str(event_id)}
-    with vault.transaction() as conn:
+    with vault.locked(), vault.transaction() as conn:
+        att = _store_file(vault, path)
         eid, h = insert_event(conn, row, dedupe_key="manual:" + os.urandom(16).hex(), import_id=None,
                               attachments=[att])
         assert eid is not None

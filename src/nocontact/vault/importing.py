@@ -133,7 +133,7 @@ class _Ordinals:
         self._seen[k] = n + 1
         if t_us > self._newest:
             self._newest = t_us
-        if len(self._seen) > 200_000:
+        if len(self._seen) > 50_000:
             horizon = self._newest - 86_400_000_000
             self._seen = {key: v for key, v in self._seen.items() if key[0] >= horizon}
         return n

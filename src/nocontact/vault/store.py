@@ -143,6 +143,7 @@ class Vault:
         conn = sqlcipher3.connect(str(db), isolation_level=None, timeout=30.0, check_same_thread=False)
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA cipher_memory_security = OFF")
+        conn.execute("PRAGMA cipher_log_level = NONE")
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError:
@@ -152,6 +153,9 @@ class Vault:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA temp_store = MEMORY")
+        # SQLCipher decrypts and authenticates a page on every cache miss; imports insert random
+        # dedupe keys all over the index, so a 32 MiB cache (instead of 2 MiB) halves import time.
+        conn.execute("PRAGMA cache_size = -32768")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
         return conn
@@ -290,6 +294,7 @@ class Vault:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 self._lock_fd = fd
+                self._sweep_leftovers()
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -297,6 +302,15 @@ class Vault:
                     raise VaultBusy("another nocontact is writing to this vault right now; wait for it to "
                                     "finish and try again. Nothing was changed.") from None
                 time.sleep(0.05)
+
+    def _sweep_leftovers(self) -> None:
+        """Remove what a killed writer left (encrypted temp blobs, snapshots); only the lock holder may."""
+        for p in self.root.glob("snapshot-*.tmp"):
+            p.unlink(missing_ok=True)
+        blobs = self.root / BLOBS
+        if blobs.is_dir():
+            for p in blobs.glob("tmp-*"):
+                p.unlink(missing_ok=True)
 
     def _release_lock(self) -> None:
         if self._lock_fd is not None:

@@ -78,9 +78,12 @@ def _journal(vault: Vault, rep: VerifyReport) -> dict[int, dict[str, Any]]:
     if row is None:
         rep.problems.append("journal head: the signed head is missing")
     else:
-        if row[1] != prev or row[0] != expected_seq - 1:
+        if row[0] != expected_seq - 1:
             rep.problems.append(f"journal head: the signed head names entry {row[0]} but the journal ends at "
                                 f"entry {expected_seq - 1} (entries were removed or added)")
+        elif row[1] != prev:
+            rep.problems.append(f"journal head: the signed head's hash does not match entry {row[0]} (the journal "
+                                "was rewritten)")
         try:
             vault.public_key().verify(base64.b64decode(row[2]), head_message(vault.vault_id, row[0], row[1]))
         except (InvalidSignature, ValueError):
@@ -187,6 +190,14 @@ def _blobs(vault: Vault, rep: VerifyReport) -> None:
 
 def verify_vault(vault: Vault) -> VerifyReport:
     rep = VerifyReport()
+    try:
+        bad = [r[0] for r in vault.conn.execute("PRAGMA cipher_integrity_check")]
+    except Exception as e:  # noqa: BLE001 - any failure here means the file cannot be trusted
+        bad = [str(e)]
+    if bad:
+        rep.problems.append(f"vault.db: the database file is damaged or altered ({bad[0]}); restore it from "
+                            "a backup")
+        return rep
     entries = _journal(vault, rep)
     _events(vault, rep, entries)
     _blobs(vault, rep)
