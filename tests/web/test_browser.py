@@ -174,7 +174,7 @@ def test_a_person_uses_the_app_from_unlock_to_quick_exit(server: tuple[str, Path
     _shot(pg, "09-legal")
     _axe(pg, "legal")
     with pg.expect_download(timeout=120_000) as dl:
-        pg.click("button:has-text('Download the report (PDF)')")
+        pg.click("button:has-text('Download the report (PDF)')", no_wait_after=True, timeout=120_000)
     path = dl.value.path()
     assert path is not None and Path(path).read_bytes()[:5] == b"%PDF-"
 

@@ -26,6 +26,7 @@ def test_home_shows_the_two_counters_and_the_trend(unlocked: Web) -> None:
     assert "days since their last attempt to contact you" in r.text
     assert "days since your last contact with them" in r.text
     assert r.text.count('class="bar"') == 12 and "Contact attempts from them per week" in r.text
+    assert r.text.count("<tr><td>") == 12  # the chart's figures as a table, for screen readers
 
 
 def test_message_text_is_escaped_where_it_is_shown(unlocked: Web) -> None:

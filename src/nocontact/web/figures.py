@@ -89,10 +89,15 @@ def weekly_counts(conn: Any, end: date, weeks: int = 12) -> list[tuple[date, int
 
 def monthly_counts(conn: Any) -> list[tuple[str, int]]:
     """Contact from them per calendar month (UTC), oldest first, months without contact included."""
-    rows = conn.execute(
-        "SELECT strftime('%Y-%m', occurred_us / 1000000, 'unixepoch'), count(*) FROM events "  # noqa: S608
+    days = conn.execute(
+        "SELECT occurred_us / 86400000000, count(*) FROM events "  # noqa: S608
         f"WHERE direction IN {_in(CONTACT_DIRECTIONS)} AND category IN {_in(_CONTACT_CATEGORIES)} "
         f"AND {_NOT_RETRACTED} GROUP BY 1 ORDER BY 1").fetchall()
+    months: dict[str, int] = {}
+    for day, n in days:
+        key = (date(1970, 1, 1) + timedelta(days=int(day))).strftime("%Y-%m")
+        months[key] = months.get(key, 0) + int(n)
+    rows = sorted(months.items())
     if not rows:
         return []
     by = {str(r[0]): int(r[1]) for r in rows}
