@@ -119,8 +119,8 @@ def test_excerpt_cuts_long_text_at_160_characters() -> None:
 
 def test_redaction_withholds_third_party_numbers_in_text() -> None:
     """A phone number and e-mail address of someone else are hidden inside a message body."""
-    from tests.report.rows import CASE
     from nocontact.report.model import Shield
+    from tests.report.rows import CASE
 
     shield = Shield(CASE, ["Alex Chen"], keep={"+13125550187"}, region="US")
     got = shield.text("Ask Alex Chen (alex@example.com, 415-555-0123) or call me on +1 312 555 0187")

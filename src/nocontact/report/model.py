@@ -201,14 +201,24 @@ def _covered() -> frozenset[int]:
     return frozenset(FT2Font(path).get_charmap())
 
 
+_SHOW_AS_CODE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def visible(text: str) -> str:
     """A display copy in which a character the font cannot draw (an emoji, say) is written as its
-    code point, ``[U+1F9D7]``, instead of an empty box, so the reader knows a character is there."""
+    code point, ``[U+1F9D7]``, instead of an empty box, so the reader knows a character is there.
+    Control characters and bidi overrides, which could reorder what a reader sees, are shown the
+    same way."""
     cov = _covered()
-    if all(ord(ch) in cov or ch in "\n\t" for ch in text):
+
+    def keep(ch: str) -> bool:
+        o = ord(ch)
+        return ch in "\n\t\r" or ((o in cov or 0xFE00 <= o <= 0xFE0F or o == 0x200D)
+                                    and not _SHOW_AS_CODE.match(ch))
+
+    if all(keep(ch) for ch in text):
         return text
-    return "".join(ch if ord(ch) in cov or ch in "\n\t" or 0xFE00 <= ord(ch) <= 0xFE0F or ord(ch) == 0x200D
-                   else f"[U+{ord(ch):04X}]" for ch in text)
+    return "".join(ch if keep(ch) else f"[U+{ord(ch):04X}]" for ch in text)
 
 
 def _stamp(dt: datetime) -> str:
