@@ -685,6 +685,43 @@ def verify_bundle_cmd(file: Path) -> None:
 
 
 @app.command()
+def serve(vault: VaultOpt = None,
+          port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 0,
+          no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the link only.")] = False) -> None:
+    """Open the app in your browser (on this computer only; stop it with Ctrl+C)."""
+    from nocontact.vault.store import Header
+    from nocontact.web.server import serve as run_server
+
+    root = _vault_path(vault)
+    Header.load(root)
+    run_server(root, port=port, open_browser=not no_browser)
+
+
+share_app = typer.Typer(no_args_is_help=True, help="Open a file someone shared with you from nocontact.")
+app.add_typer(share_app, name="share")
+
+
+@share_app.command("open")
+def share_open(file: Path, out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the file.")]
+               = Path(".")) -> None:
+    """Decrypt a shared file (.ncshare) with the passphrase you were told by phone."""
+    from nocontact.sharefile import ShareError, decrypt_share
+
+    if not file.is_file():
+        _die(f"{file}: no such file")
+    pw = os.environ.get("NOCONTACT_SHARE_PASSPHRASE") or getpass.getpass("Passphrase you were told: ")
+    try:
+        name, data = decrypt_share(file.read_bytes(), pw)
+    except ShareError as e:
+        _die(str(e))
+    target = out_dir / Path(name).name
+    if target.exists():
+        _die(f"{target}: a file is already there; choose another --out-dir")
+    target.write_bytes(data)
+    out.print(f"Opened: {escape(str(target))} ({len(data):,} bytes)")
+
+
+@app.command()
 def demo(vault: Annotated[Path, typer.Option("--vault", help="Where to build the demo vault.")] = Path("demo-vault"),
          fresh: Annotated[bool, typer.Option(help="Replace an existing demo vault.")] = True) -> None:
     """Build a demo vault from fictional sample exports and show how to look at it."""

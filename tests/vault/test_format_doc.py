@@ -262,7 +262,7 @@ def test_journal_chain_head_events_merkle_and_blob(built: Built) -> None:
     keys = open_keys(root, NEW_PASSPHRASE)
     conn = connect(root, keys)
     try:
-        assert [r["name"] for r in rows(conn, "SELECT name FROM migrations ORDER BY name")] == ["0001_initial"]
+        assert [r["name"] for r in rows(conn, "SELECT name FROM migrations ORDER BY name")] == ["0001_initial", "0002_pillars"]
 
         # 1. The chain: every entry's hash, link and canonical form.
         entries: dict[int, dict[str, Any]] = {}

@@ -30,6 +30,7 @@ __all__ = [
     "event_content",
     "iter_events",
     "log_incident",
+    "manual_row",
     "retract",
     "revise",
     "save_case",
@@ -286,7 +287,7 @@ def get_event(vault: Vault, event_id: int) -> StoredEvent:
 
 
 # ---- the person's own entries -------------------------------------------------------------
-def _manual_row(*, occurred: datetime, raw_time: str, time_zone: str, channel: str, kind: str,
+def manual_row(*, occurred: datetime, raw_time: str, time_zone: str, channel: str, kind: str,
                 category: str, body: str, direction: str = "incoming", **sibl: str | None) -> dict[str, Any]:
     return {
         "origin": "manual", "source_sha256": None, "source_display": None, "source_pos": None,
@@ -306,7 +307,7 @@ def log_incident(vault: Vault, *, occurred: datetime, raw_time: str, time_zone: 
                  police_report: str | None = None, officer: str | None = None,
                  impact: str | None = None, attach: list[Path] | None = None) -> int:
     """Record an incident in the person's own words (SIBL fields), with files if given."""
-    row = _manual_row(occurred=occurred, raw_time=raw_time, time_zone=time_zone, channel=channel,
+    row = manual_row(occurred=occurred, raw_time=raw_time, time_zone=time_zone, channel=channel,
                       kind="incident", category="incident", body=what, location=location,
                       witnesses=witnesses, police_report=police_report, officer=officer, impact=impact)
     with vault.locked(), vault.transaction() as conn:
@@ -334,7 +335,7 @@ def _store_file(vault: Vault, path: Path) -> dict[str, Any]:
 def add_attachment_file(vault: Vault, path: Path, *, note: str = "", event_id: int | None = None) -> int:
     """Store a screenshot, photo or PDF byte-for-byte as evidence (its own event)."""
     now = datetime.now(UTC)
-    row = _manual_row(occurred=now, raw_time=format_utc(now), time_zone="UTC", channel="other",
+    row = manual_row(occurred=now, raw_time=format_utc(now), time_zone="UTC", channel="other",
                       kind="attachment", category="attachment", body=note)
     row["sender_kind"] = None
     row["sender"] = None

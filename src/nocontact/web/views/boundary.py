@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from nocontact.boundary import check_message, load_templates, render_template
-from nocontact.vault.events import _manual_row, current_boundary, current_case, insert_event, set_boundary
+from nocontact.vault.events import current_boundary, current_case, insert_event, manual_row, set_boundary
 from nocontact.vault.store import Vault
 from nocontact.web.pages import Refused, config_of, form, redirect, render, vault_of, writable_vault
 
@@ -33,7 +33,7 @@ CHANNELS: tuple[tuple[str, str], ...] = (
 def record_boundary_sent(vault: Vault, *, occurred: datetime, raw_time: str, time_zone: str, channel: str,
                          text: str) -> int:
     """Store the message as sent and mark the boundary at its time; returns the event id."""
-    row = _manual_row(occurred=occurred, raw_time=raw_time, time_zone=time_zone, channel=channel,
+    row = manual_row(occurred=occurred, raw_time=raw_time, time_zone=time_zone, channel=channel,
                       kind="boundary_message", category="boundary", body=text, direction="outgoing")
     row["sender_kind"] = None
     row["sender"] = None

@@ -21,11 +21,11 @@ from nocontact.ingest import Planned, context_for_vault, import_planned
 from nocontact.support import triage_notes
 from nocontact.vault.events import (
     StoredEvent,
-    _manual_row,
     attachments_of,
     current_boundary,
     current_case,
     insert_event,
+    manual_row,
 )
 from nocontact.vault.importing import ImportFailed
 from nocontact.vault.store import VaultError
@@ -95,7 +95,7 @@ async def incident(request: Request) -> Response:
     impact = f.get("impact").strip()
     if fear:
         impact = (impact + "\n" if impact else "") + f"Level of fear (1 none - 5 extreme): {fear}"
-    row = _manual_row(occurred=occurred, raw_time=f.get("when"), time_zone=str(zone), channel=channel,
+    row = manual_row(occurred=occurred, raw_time=f.get("when"), time_zone=str(zone), channel=channel,
                       kind="incident", category="incident", body=what, location=f.get("location") or None,
                       witnesses=f.get("witnesses") or None, police_report=f.get("police_report") or None,
                       officer=f.get("officer") or None, impact=impact or None)
