@@ -39,7 +39,7 @@ test-deps:
 test: test-deps lint typecheck pytest
 
 demo: setup
-	$(BIN)/nocontact demo --vault $(DEMO_VAULT)
+	$(BIN)/nocontact demo --vault $(DEMO_VAULT) $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'

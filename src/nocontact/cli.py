@@ -723,11 +723,21 @@ def share_open(file: Path, out_dir: Annotated[Path, typer.Option("--out-dir", he
 
 @app.command()
 def demo(vault: Annotated[Path, typer.Option("--vault", help="Where to build the demo vault.")] = Path("demo-vault"),
-         fresh: Annotated[bool, typer.Option(help="Replace an existing demo vault.")] = True) -> None:
-    """Build a demo vault from fictional sample exports and show how to look at it."""
-    from nocontact.demo import build_demo
+         fresh: Annotated[bool, typer.Option(help="Replace an existing demo vault.")] = True,
+         serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the app on the demo vault.")]
+         = True,
+         no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the app's link only.")] = False,
+         port: Annotated[int, typer.Option(help="Port for the app (0 picks a free one).")] = 0) -> None:
+    """Build a demo vault from fictional sample exports, a report and a bundle, then open the app."""
+    from nocontact.demo import DEMO_PASSPHRASE, build_demo
 
-    build_demo(vault, out=out, fresh=fresh)
+    build_demo(vault, out=out, fresh=fresh, fast_kdf=_fast_kdf())
+    if serve_app:
+        from nocontact.web.server import serve as run_server
+
+        out.print()
+        out.print(f"Starting the app. Unlock it with the demo passphrase: {DEMO_PASSPHRASE}")
+        run_server(vault, port=port, open_browser=not no_browser)
 
 
 @app.command()

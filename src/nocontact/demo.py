@@ -67,7 +67,18 @@ def build_demo(root: Path, *, out: Console, fresh: bool = True, fast_kdf: bool =
                      location="Car park, 200 W Example St", witnesses="Dana (colleague)",
                      impact="Shaken; a colleague walked me to the train.")
         rep = verify_vault(vault)
+        report_path = root.with_name(root.name + "-report.pdf")
+        bundle_path = root.with_name(root.name + "-case.zip")
+        for p in (report_path, bundle_path):
+            p.unlink(missing_ok=True)
+        from nocontact.bundle import build_bundle
+        from nocontact.report import build_report
+
+        info = build_report(vault, report_path, fmt="pdf")
+        build_bundle(vault, bundle_path)
     out.print()
+    out.print(f"Report:     {escape(str(report_path))} ({info.pages} pages)")
+    out.print(f"Bundle:     {escape(str(bundle_path))} (check it: python3 verify.py, inside the zip)")
     out.print(f"Demo vault: {escape(str(root))}")
     out.print(f"Passphrase: {DEMO_PASSPHRASE!r} (fictional data only)")
     out.print(f"Verify:     {'intact' if rep.ok else 'NOT INTACT'}: {rep.entries} entries, head {rep.head}")
