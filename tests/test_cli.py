@@ -222,3 +222,4 @@ class TestCase:
         r = cli("case", "load", str(bad))
         assert r.code == 1
         assert "source_timezone: unknown time zone 'Mars/Olympus'" in r.err
+

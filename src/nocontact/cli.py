@@ -220,8 +220,8 @@ def _person_add(target: str, vault: Path | None, passphrase_file: Path | None, *
         case = replace(case, **{target: person})
         save_case(v, case)
     out.print(f"Saved. {'The ex' if target == 'ex' else 'You'} now have {_count_ids(person)} identities. "
-              "Events already in the vault are re-attributed at once; run 'nocontact import' again on "
-              "your exports to pick up messages that were skipped as unrelated before.")
+              "Events already in the vault are re-attributed at once; run 'nocontact import --again' to read "
+              "your stored exports again and pick up messages that were skipped as unrelated before.")
 
 
 _L = Annotated[list[str] | None, typer.Option()]
@@ -269,16 +269,25 @@ def _zone(name: str) -> ZoneInfo:
 
 # ---- import ---------------------------------------------------------------------------------
 @app.command("import")
-def import_(paths: Annotated[list[Path], typer.Argument(help="Export files, folders or zip files.")],
+def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export files, folders or zip files.")] = None,
             vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
             as_json: Annotated[bool, typer.Option("--json", help="One JSON summary per source file.")] = False,
             format: Annotated[str | None, typer.Option(help="Skip recognition and read as this format.")] = None,
             timezone: Annotated[str | None, typer.Option(help="Zone for exports that store local times.")] = None,
             date_order: Annotated[str | None, typer.Option(help="DMY, MDY or YMD when dates are ambiguous.")] = None,
-            keep_unrelated: Annotated[bool, typer.Option(help="Also store records not from or to the ex.")] = False
+            keep_unrelated: Annotated[bool, typer.Option(help="Also store records not from or to the ex.")] = False,
+            again: Annotated[bool, typer.Option("--again", help="Read every export already in the vault again "
+                                                "(after adding an identity of the ex).")] = False
             ) -> None:
     """Import exports: format recognised by content; nothing is ever added twice."""
     from nocontact.ingest import Planned, context_for_vault, plan_sources
+
+    paths = paths or []
+    if again:
+        _import_again(vault, passphrase_file, as_json, keep_unrelated, timezone, date_order)
+        return
+    if not paths:
+        _die("name the export files or folders to import (or use --again)")
 
     if timezone:
         _zone(timezone)
@@ -315,6 +324,31 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="Export files, fold
                 out.print(json.dumps(s.as_json(), ensure_ascii=False), markup=False)
     if not as_json:
         _print_import_table(summaries, skipped)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _import_again(vault: Path | None, passphrase_file: Path | None, as_json: bool, keep_unrelated: bool,
+                  timezone: str | None, date_order: str | None) -> None:
+    from nocontact.blobsource import reimport_stored
+    from nocontact.ingest import context_for_vault
+    from nocontact.vault.importing import ImportSummary
+
+    summaries = []
+    failures = 0
+    with _open(vault, passphrase_file) as v:
+        ctx = context_for_vault(v, timezone=timezone, date_order=date_order.upper() if date_order else None)
+        for item in reimport_stored(v, ctx, keep_unrelated=keep_unrelated):
+            if isinstance(item, ImportSummary):
+                summaries.append(item)
+                if as_json:
+                    out.print(json.dumps(item.as_json(), ensure_ascii=False), markup=False)
+            else:
+                failures += 1
+                _report_failure(item[0], item[1], as_json)
+    if not as_json:
+        _print_import_table(summaries, [])
+        out.print(f"Read {len(summaries)} stored export(s) again; {sum(s.added for s in summaries)} new records.")
     if failures:
         raise typer.Exit(1)
 

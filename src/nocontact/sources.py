@@ -13,7 +13,7 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO, Protocol, cast
@@ -115,10 +115,14 @@ def _display_for(path: Path, root: Path) -> str:
         return path.name
 
 
+#: A zip on disk, or a function that opens a seekable stream of one.
+Archive = Path | Callable[[], IO[bytes]]
+
+
 class ZipMemberSource:
     """One member of a zip archive, streamed from the archive with its size verified."""
 
-    def __init__(self, archive: Path, archive_display: str, info: zipfile.ZipInfo,
+    def __init__(self, archive: Archive, archive_display: str, info: zipfile.ZipInfo,
                  members: dict[str, zipfile.ZipInfo]) -> None:
         self.archive = archive
         self.info = info
@@ -129,7 +133,7 @@ class ZipMemberSource:
         self.archive_display = archive_display
 
     def open(self) -> BinaryIO:
-        zf = zipfile.ZipFile(self.archive)
+        zf = _zipfile(self.archive)
         try:
             inner = zf.open(self.info)
         except _ZIP_READ_ERRORS:
@@ -216,12 +220,20 @@ def check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
                            f"{info.file_size / info.compress_size:.0f}:1)")
 
 
-def zip_members(archive: Path, archive_display: str,
+def _zipfile(archive: Archive) -> zipfile.ZipFile:
+    return zipfile.ZipFile(archive if isinstance(archive, Path) else archive())
+
+
+def zip_members(archive: Archive, archive_display: str,
                 limits: ArchiveLimits | None = None) -> list[ZipMemberSource]:
-    """Every file member of ``archive`` as a source, after checking the whole archive first."""
+    """Every file member of ``archive`` as a source, after checking the whole archive first.
+
+    ``archive`` is a path, or a function opening a seekable stream (an archive stored encrypted in
+    the vault is read this way, never unpacked to disk).
+    """
     limits = limits or ArchiveLimits()
     try:
-        zf = zipfile.ZipFile(archive)
+        zf = _zipfile(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, OSError) as e:
         raise ArchiveError(f"{archive_display}: not a readable zip archive ({e})") from None
     with zf:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from nocontact.blobsource import plan_upload
 from nocontact.ingest import Planned, context_for_vault, import_planned
 from nocontact.support import triage_notes
 from nocontact.vault.events import (
@@ -30,7 +31,6 @@ from nocontact.vault.events import (
 from nocontact.vault.importing import ImportFailed
 from nocontact.vault.store import VaultError
 from nocontact.web import figures
-from nocontact.web.blobsource import plan_upload
 from nocontact.web.pages import Refused, redirect, render, session_of, streamed_form, vault_of, writable_vault
 
 __all__ = ["INCIDENT_CHANNELS", "ROUTES"]

@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO, cast
 
-from nocontact.importers import AmbiguousFormat, UnknownFormat, identify
+from nocontact.importers import AmbiguousFormat, UnknownFormat, by_name, identify
+from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped
 from nocontact.sources import ArchiveError, ArchiveLimits, Source, check_member, is_zip
 from nocontact.vault.blobs import BlobStore
+from nocontact.vault.importing import ImportFailed, ImportSummary, import_source
+from nocontact.vault.store import Vault
 
-__all__ = ["BlobSource", "ZipBlobMember", "plan_upload"]
+__all__ = ["BlobSource", "ZipBlobMember", "plan_upload", "reimport_stored", "stored_sources"]
 
 
 class BlobSource:
@@ -133,3 +136,24 @@ def plan_upload(store: BlobStore, blob: str, display: str, size: int) -> Iterato
         m = ZipBlobMember(store, blob, display, info, members)
         got = _identify(m)
         yield got if got is not None else Skipped(m.display, "an archive inside an archive is not opened")
+
+
+def stored_sources(vault: Vault) -> Iterator[tuple[str, Source]]:
+    """Every original already in the vault, as (format, source), to be read again."""
+    rows = vault.conn.execute("SELECT blob, display, size, format FROM sources ORDER BY id").fetchall()
+    for blob, display, size, fmt in rows:
+        yield fmt, BlobSource(vault.blobs, blob, display, size)
+
+
+def reimport_stored(vault: Vault, ctx: ImportContext, *, keep_unrelated: bool = False
+                    ) -> Iterator[ImportSummary | tuple[str, str]]:
+    """Read every stored original again with the current case: picks up what new identities make the ex's.
+
+    Yields a summary per original, or (display, reason) when one cannot be read again here.
+    """
+    for fmt, src in stored_sources(vault):
+        try:
+            importer = by_name(fmt)
+            yield import_source(vault, src, importer, ctx, keep_unrelated=keep_unrelated)
+        except (UnknownFormat, ImportFailed, ArchiveError) as e:
+            yield (src.display, str(e))
