@@ -144,3 +144,16 @@ def test_the_log_is_capped_and_says_so() -> None:
 def test_id_ranges_fold_consecutive_ids() -> None:
     """Event ids print as ranges: 1-3, 7, 9-10."""
     assert id_ranges([3, 1, 2, 7, 9, 10]) == [(1, 3), (7, 7), (9, 10)]
+
+
+def test_flagged_messages_are_capped_most_serious_first() -> None:
+    """Past FLAG_CAP flagged messages, threats are kept before demands, and the total is still told."""
+    from datetime import timedelta
+
+    from nocontact.report.model import FLAG_CAP
+
+    rows = [row(i, BOUNDARY + timedelta(minutes=30 * i), "Answer me") for i in range(1, FLAG_CAP + 21)]
+    rows.append(row(FLAG_CAP + 21, BOUNDARY + timedelta(days=300), "You'll regret this."))
+    m = model_for(rows)
+    assert m.flagged_total == FLAG_CAP + 21 and len(m.flagged) == FLAG_CAP
+    assert any("threat" in f.flags for f in m.flagged)

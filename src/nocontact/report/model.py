@@ -32,6 +32,7 @@ from nocontact.vault.store import Vault
 __all__ = [
     "CONTACT_CATEGORIES",
     "EXCERPT_CHARS",
+    "FLAG_CAP",
     "LOG_CAP",
     "Burst",
     "ChannelFigure",
@@ -54,6 +55,10 @@ EXCERPT_CHARS = 160
 #: where the complete log is (events.csv in the evidence bundle): a court reads a summary and a
 #: few pages, not thousands; the full data travels beside it, hashed.
 LOG_CAP = 400
+#: Flagged messages printed with their words; past this the most serious kinds are kept and the
+#: report says how many there are in all (every one is in the events export).
+FLAG_CAP = 150
+_FLAG_ORDER = ("threat", "self_harm", "surveillance", "workplace", "third_party", "demand_response")
 #: What counts as a contact attempt: a message or a call (incidents the person records are
 #: counted separately, as their own figure).
 CONTACT_CATEGORIES = ("message", "call")
@@ -166,6 +171,8 @@ class ReportModel:
     log_total: int
     log_capped: bool
     flagged: list[FlaggedMessage]
+    flagged_total: int
+    flag_counts: list[tuple[str, int]]
     exhibits: list[Exhibit]
     attachments: list[Exhibit]
     jurisdiction: Jurisdiction | None
@@ -483,6 +490,15 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
         flagged.append(FlaggedMessage(int(r["event_id"]), stamp(r), r["channel"], names, evidence,
                                       _text_for(r, "full" if text == "excerpt" else text, shield)))
 
+    flag_counts = Counter(n for f in flagged for n in f.flags)
+    flagged_total = len(flagged)
+    if len(flagged) > FLAG_CAP:
+        def severity(f: FlaggedMessage) -> int:
+            return min((_FLAG_ORDER.index(n) if n in _FLAG_ORDER else len(_FLAG_ORDER)) for n in f.flags)
+        keep = sorted(flagged, key=lambda f: (severity(f), f.event_id))[:FLAG_CAP]
+        ids_kept = {f.event_id for f in keep}
+        flagged = [f for f in flagged if f.event_id in ids_kept]
+
     log_rows_all = [r for r in rows if _in_log(r)]
     chosen = _cap_log(log_rows_all, log_cap, boundary_event_id)
     log = []
@@ -553,7 +569,8 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
         public_key_fingerprint=hashlib.sha256(public_key).hexdigest(), vault_id=vault_id,
         text_mode=text, redacted=shield is not None, headline=headline, figures=figures, channels=channels,
         bursts=bursts, log=log, log_total=len(log_rows_all), log_capped=len(log_rows_all) > len(log),
-        flagged=flagged, exhibits=exhibits, attachments=atts, jurisdiction=jur, hotlines=hotlines, paper=paper,
+        flagged=flagged, flagged_total=flagged_total,
+        flag_counts=sorted(flag_counts.items(), key=lambda kv: (-kv[1], kv[0])), exhibits=exhibits, attachments=atts, jurisdiction=jur, hotlines=hotlines, paper=paper,
         analysis_source=("nocontact.report, with flags from the nocontact.analysis rules" if used_analysis
                          else "nocontact.report (its interim flag rules)"),
         attempts_local=[(_local(r["utc"], zone), r["channel"]) for r in attempts],
