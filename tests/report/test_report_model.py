@@ -157,3 +157,16 @@ def test_flagged_messages_are_capped_most_serious_first() -> None:
     m = model_for(rows)
     assert m.flagged_total == FLAG_CAP + 21 and len(m.flagged) == FLAG_CAP
     assert any("threat" in f.flags for f in m.flagged)
+
+
+def test_headline_agrees_with_the_analysis_package(fixture_vault: Vault) -> None:
+    """The report's headline ids are analysis.count_attempts' messages and calls (incidents are a separate figure)."""
+    from zoneinfo import ZoneInfo
+
+    counts = __import__("pytest").importorskip("nocontact.analysis.counts")
+    m = build_model(fixture_vault, now=NOW)
+    b = current_boundary(fixture_vault)
+    c = counts.count_attempts(_rows(fixture_vault), b[0] if b else None, ZoneInfo("America/Los_Angeles"))
+    theirs = {i for cat in ("message", "call") for i in c.by_category.get(cat, counts.Figure()).event_ids}
+    assert set(m.headline.event_ids) == theirs
+    assert int(m.figures[1].value) == c.distinct_days
