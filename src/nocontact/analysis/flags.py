@@ -123,6 +123,7 @@ class RuleSet:
     """An ordered set of rules with unique names."""
 
     rules: tuple[Rule, ...]
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         seen: dict[str, str] = {}
@@ -131,6 +132,18 @@ class RuleSet:
                 raise RuleError(f"rule {r.name!r} is defined twice ({seen[r.name]} and {r.origin}); "
                                 f"rename one of them")
             seen[r.name] = r.origin
+        # One combined pattern of the case-insensitive rules: most messages raise nothing, and one
+        # search in C says so far faster than a Python loop over every rule.
+        ci = [r.pattern for r in self.rules if not r.case_sensitive]
+        if ci:
+            combined = r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in ci) + r")(?!\w)"
+            object.__setattr__(self, "_any", re.compile(combined, re.MULTILINE | re.IGNORECASE))
+
+    def may_match(self, text: str) -> bool:
+        """False only when no rule can match ``text`` (a fast pre-check; the rules decide)."""
+        if self._any is None or self._any.search(text):
+            return True
+        return any(r.case_sensitive and r.regex.search(text) for r in self.rules)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -236,6 +249,8 @@ def flags_for_text(text: str | None, rules: RuleSet | None = None, *, field: str
         return []
     rs = rules if rules is not None else default_rules()
     scan = text.translate(_APOSTROPHES)
+    if not rs.may_match(scan):
+        return []
     hits = [h for r in rs.rules for h in r.hits(scan, field=field)]
     if scan is not text:
         hits = [FlagHit(h.flag, h.rule, h.start, h.end, text[h.start:h.end], h.language, h.field)

@@ -11,7 +11,7 @@ order sort a slim copy (O(n log n)), never the rows themselves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
@@ -297,13 +297,20 @@ class Escalation:
 
 
 def escalation(rows: Iterable[Row], boundary: datetime | None, tz: ZoneInfo,
-               rules: RuleSet | None = None) -> Escalation:
-    """Week-by-week attempts and flags after the boundary, empty weeks included (for charts)."""
+               rules: RuleSet | None = None, *,
+               known_flags: Mapping[int, Collection[str]] | None = None) -> Escalation:
+    """Week-by-week attempts and flags after the boundary, empty weeks included (for charts).
+
+    ``known_flags`` (event id -> flags) skips scanning text already scanned by the caller.
+    """
     require_aware("boundary", boundary)
     items: list[tuple[datetime, int, str, tuple[str, ...]]] = []
     for row in rows:
         if is_attempt(row) and is_after(row, boundary):
-            flags = tuple(sorted({h.flag for h in flags_for_row(row, rules)}))
+            if known_flags is not None:
+                flags = tuple(sorted(known_flags.get(int(row["event_id"]), ())))
+            else:
+                flags = tuple(sorted({h.flag for h in flags_for_row(row, rules)}))
             items.append((utc_of(row), int(row["event_id"]), str(row["utc"]), flags))
     items.sort()
     if not items:

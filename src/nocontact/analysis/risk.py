@@ -10,7 +10,7 @@ result tells the person that, and whether to show helplines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -123,17 +123,23 @@ _FLAG_SIGNAL = {"threat": "threats", "self_harm": "self_harm", "surveillance": "
 
 def risk_signals(rows: Iterable[Row], boundary: datetime | None, tz: ZoneInfo, *, rules: RuleSet | None = None,
                  night: tuple[time, time] = DEFAULT_NIGHT, burst_window: timedelta = timedelta(minutes=60),
-                 burst_min_count: int = 5) -> RiskSignals:
-    """The signals in the ex's attempts after ``boundary`` (all attempts when it is None)."""
+                 burst_min_count: int = 5,
+                 known_flags: Mapping[int, Collection[str]] | None = None) -> RiskSignals:
+    """The signals in the ex's attempts after ``boundary`` (all attempts when it is None).
+
+    ``known_flags`` (event id -> flags) skips scanning text already scanned by the caller.
+    """
     require_aware("boundary", boundary)
     kept = [r for r in rows if is_attempt(r) or is_block(r)]  # one pass; the whole history for routes
     attempts = [r for r in kept if is_attempt(r) and is_after(r, boundary)]
     ids: dict[str, list[int]] = {k: [] for k in SIGNALS}
+    if known_flags is None:
+        known_flags = {int(r["event_id"]): {h.flag for h in flags_for_row(r, rules)} for r in attempts}
     for r in attempts:
-        for flag in sorted({h.flag for h in flags_for_row(r, rules)}):
+        for flag in sorted(known_flags.get(int(r["event_id"]), ())):
             if flag in _FLAG_SIGNAL:
                 ids[_FLAG_SIGNAL[flag]].append(int(r["event_id"]))
-    esc = escalation(attempts, boundary, tz, rules)
+    esc = escalation(attempts, boundary, tz, rules, known_flags=known_flags)
     esc_ids = [m.event_id for _f, m in esc.severity_steps]
     if esc.frequency_rose and esc.busiest_week is not None:
         esc_ids += next(w.attempts.event_ids for w in esc.weeks if w.week == esc.busiest_week)

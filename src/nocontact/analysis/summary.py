@@ -101,6 +101,7 @@ def summarise(rows: Iterable[Row], boundary: datetime | None, tz: ZoneInfo, now:
                 for f in sorted({h.flag for h in found}):
                     flagged[f].add(eid)
     after = {int(r["event_id"]) for r in kept if is_attempt(r) and is_after(r, boundary)}
+    known = {eid: {h.flag for h in found} for eid, found in hits.items()}  # each text is scanned once
     return Summary(
         boundary=boundary.isoformat() if boundary else None,
         time_zone=tz.key,
@@ -115,8 +116,8 @@ def summarise(rows: Iterable[Row], boundary: datetime | None, tz: ZoneInfo, now:
         flag_hits=hits,
         route_switches=tuple(s for s in switches_after_block(kept) if s.first.event_id in after),
         identities=tuple(first_seen_identities(kept, boundary)),
-        escalation=escalation(kept, boundary, tz, rs),
+        escalation=escalation(kept, boundary, tz, rs, known_flags=known),
         risk=risk_signals(kept, boundary, tz, rules=rs, night=night, burst_window=burst_window,
-                          burst_min_count=burst_min_count),
+                          burst_min_count=burst_min_count, known_flags=known),
         progress=progress(kept, boundary, tz, now, weeks=progress_weeks),
     )
