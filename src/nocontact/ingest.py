@@ -13,12 +13,12 @@ from pathlib import Path
 
 from nocontact.importers import AmbiguousFormat, UnknownFormat, by_name, identify
 from nocontact.importers.base import ImportContext, Importer
-from nocontact.sources import ArchiveError, Source, is_zip, walk, zip_members
+from nocontact.sources import ArchiveError, Source, ZipMemberSource, is_zip, walk, zip_members
 from nocontact.vault.events import current_case
 from nocontact.vault.importing import ImportSummary, Progress, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["Planned", "Skipped", "context_for_vault", "plan_sources"]
+__all__ = ["Planned", "Skipped", "context_for_vault", "plan_source", "plan_sources"]
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,22 @@ def _plan_one(src: Source, forced: str | None) -> Iterator[Planned | Skipped]:
         if not is_zip(head):
             yield Skipped(src.display, str(e).split(": ", 1)[-1])
             return
-    path = src.local_path()
-    if path is None:
+    if isinstance(src, ZipMemberSource):
         yield Skipped(src.display, "an archive inside an archive is not opened; unpack the outer one first")
         return
+    path = src.local_path()
     try:
-        members = zip_members(path, src.display)
+        members = zip_members(path if path is not None else src.open, src.display)
     except ArchiveError as e:
         yield Skipped(src.display, str(e))
         return
     for m in members:
         yield from _plan_one(m, None)
+
+
+def plan_source(src: Source, forced_format: str | None = None) -> Iterator[Planned | Skipped]:
+    """What would be imported from one source (a zip is walked member by member)."""
+    yield from _plan_one(src, forced_format)
 
 
 def plan_sources(paths: list[Path], forced_format: str | None = None) -> Iterator[Planned | Skipped]:
