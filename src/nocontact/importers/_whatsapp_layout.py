@@ -25,10 +25,10 @@ tests use :func:`parse_lines` to check that parsing loses no line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from nocontact.importers.base import DateOrderNeeded, SourceError
 
@@ -38,11 +38,15 @@ __all__ = [
     "Header",
     "Layout",
     "ParsedMessage",
+    "MAX_DATE_CHANGES",
     "Survey",
     "HeaderParser",
+    "decide_order",
     "iter_messages",
     "iter_raw",
+    "iter_regions",
     "parse_lines",
+    "scan",
 ]
 
 ORDERS = ("DMY", "MDY", "YMD")
@@ -57,8 +61,12 @@ GENERIC_HEADER = re.compile(
     r"(?P<term>\] | [-\u2013] |: )"
 )
 
-_MAX_DATE_CHANGES = 200_000
+MAX_DATE_CHANGES = 200_000
 _REGEX_CACHE: dict[Layout, re.Pattern[str]] = {}
+_SPLIT_CACHE: dict[Layout, re.Pattern[str]] = {}
+_DATE_CACHE: dict[Layout, re.Pattern[str]] = {}
+_HEADS_CACHE: dict[Layout, re.Pattern[str]] = {}
+_CLOCK_CACHE: dict[Layout, re.Pattern[str]] = {}
 
 
 class Layout(NamedTuple):
@@ -89,17 +97,66 @@ class Layout(NamedTuple):
         return pat
 
     def _compile(self) -> re.Pattern[str]:
+        pre, date, clock, term = self._parts(capture=True)
+        return re.compile(pre + date + clock + "(" + term + ")")
+
+    def _parts(self, capture: bool) -> tuple[str, str, str, str]:
+        """(prefix, date, rest of the time, terminator) as pattern text; fields captured or not."""
         e = re.escape
+        g = "(" if capture else "(?:"
         if self.year_first:
-            date = r"(\d{4})" + e(self.s1) + r"(\d{1,2})" + e(self.s2) + r"(\d{1,2})"
+            date = g + r"\d{4})" + e(self.s1) + g + r"\d{1,2})" + e(self.s2) + g + r"\d{1,2})"
         else:
-            year = r"(\d{4})" if self.year_digits == 4 else r"(\d{2})"
-            date = r"(\d{1,2})" + e(self.s1) + r"(\d{1,2})" + e(self.s2) + year
+            year = g + (r"\d{4})" if self.year_digits == 4 else r"\d{2})")
+            date = g + r"\d{1,2})" + e(self.s1) + g + r"\d{1,2})" + e(self.s2) + year
         pre = r"(\ufeff?[\u200e\u200f]*" + (r"\[)" if self.bracket else ")")
-        sec = e(self.ss) + r"(\d{2})" if self.ss else "()"
-        mer = r"([ \u202f\u00a0]?[aApP]\.? ?[mM]\.?)" if self.meridian else "()"
-        return re.compile(pre + date + e(self.s3) + e(self.dt) + r"(\d{1,2})" + e(self.ts) + r"(\d{2})"
-                          + sec + mer + "(" + e(self.term) + ")")
+        empty = "()" if capture else ""
+        sec = e(self.ss) + g + r"\d{2})" if self.ss else empty
+        mer = g + r"[ \u202f\u00a0]?[aApP]\.? ?[mM]\.?)" if self.meridian else empty
+        clock = e(self.s3) + e(self.dt) + g + r"\d{1,2})" + e(self.ts) + g + r"\d{2})" + sec + mer
+        return pre, date, clock, e(self.term)
+
+    @property
+    def splitter(self) -> re.Pattern[str]:
+        """``LF (prefix)((date)(rest of the time)) terminator``, for ``re.split`` over text cut
+        at line ends.
+
+        The same language as :attr:`regex` after a line feed, with four groups, so a split gives
+        ``[text, prefix, time, date, clock, text, ...]`` without a match object per message (and
+        the literal LF first lets the engine skip straight to line starts).
+        """
+        pat = _SPLIT_CACHE.get(self)
+        if pat is None:
+            pre, date, clock, term = self._parts(capture=False)
+            pat = _SPLIT_CACHE[self] = re.compile("\n" + pre + "((" + date + ")(" + clock + "))" + term)
+        return pat
+
+    @property
+    def heads(self) -> re.Pattern[str]:
+        """``LF (prefix)(date) rest-of-time terminator (rest of the line)``, for ``findall``:
+        what the layout survey needs of each header line, with no Python work per line."""
+        pat = _HEADS_CACHE.get(self)
+        if pat is None:
+            pre, date, clock, term = self._parts(capture=False)
+            pat = _HEADS_CACHE[self] = re.compile("\n" + pre + "(" + date + ")" + clock + term + "([^\n]*)")
+        return pat
+
+    @property
+    def date(self) -> re.Pattern[str]:
+        """The date alone (``fullmatch``); groups: the 3 date fields as written."""
+        pat = _DATE_CACHE.get(self)
+        if pat is None:
+            pat = _DATE_CACHE[self] = re.compile(self._parts(capture=True)[1])
+        return pat
+
+    @property
+    def clock(self) -> re.Pattern[str]:
+        """What follows the date up to the terminator (``fullmatch``); groups: hour, minute,
+        second, meridian."""
+        pat = _CLOCK_CACHE.get(self)
+        if pat is None:
+            pat = _CLOCK_CACHE[self] = re.compile(self._parts(capture=True)[2])
+        return pat
 
     def describe(self) -> str:
         kind = "iOS [date, time]" if self.bracket else "Android date, time -"
@@ -172,7 +229,7 @@ class Survey:
                 fd = fm.group(2, 3, 4)
                 if fd != fst.last_date:
                     fst.last_date = fd
-                    if len(fst.dates) < _MAX_DATE_CHANGES:
+                    if len(fst.dates) < MAX_DATE_CHANGES:
                         fst.dates.append((int(fd[0]), int(fd[1]), int(fd[2])))
                 return self._fast_layout, line[fm.end():]
         m = GENERIC_HEADER.match(line)
@@ -197,7 +254,7 @@ class Survey:
         d = (g[1], g[3], g[5])
         if d != st.last_date:
             st.last_date = d
-            if len(st.dates) < _MAX_DATE_CHANGES:
+            if len(st.dates) < MAX_DATE_CHANGES:
                 st.dates.append((int(d[0]), int(d[1]), int(d[2])))
         return lay, line[m.end():]
 
@@ -279,17 +336,32 @@ class Header(NamedTuple):
 #: index where the text after the header starts).
 Fields = tuple[int, int, int, int, int, int, bool, str, int]
 
+#: A header's time alone: (year, month, day, hour, minute, second, has seconds).
+Stamp = tuple[int, int, int, int, int, int, bool]
+
+T = TypeVar("T")
+
+#: Entries a per-text cache holds before it starts again (bounds memory on hostile files).
+_CACHE_MAX = 100_000
+
 
 class HeaderParser:
-    """Reads headers of one layout in one date order, caching each distinct date."""
+    """Reads headers of one layout in one date order, caching each distinct date and clock text."""
 
     def __init__(self, lay: Layout, order: str) -> None:
         self.match = lay.regex.match
+        self.date_match = lay.date.fullmatch
+        self.clock_match = lay.clock.fullmatch
         self.order = order
-        self._dates: dict[tuple[str, str, str], tuple[int, int, int] | None] = {}
+        self.days: dict[str, tuple[int, int, int] | None] = {}
+        self.clocks: dict[str, tuple[int, int, int, bool] | None] = {}
 
-    def _date(self, key: tuple[str, str, str]) -> tuple[int, int, int] | None:
-        a, b, c = int(key[0]), int(key[1]), int(key[2])
+    def day(self, text: str) -> tuple[int, int, int] | None:
+        """(year, month, day) of a header's date text, or None when there is no such day."""
+        m = self.date_match(text)
+        if m is None:
+            return None
+        a, b, c = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if self.order == "DMY":
             d, mo, y = a, b, c
         elif self.order == "MDY":
@@ -304,19 +376,13 @@ class HeaderParser:
             return None
         return y, mo, d
 
-    def parse(self, line: str) -> Fields | None:
-        """The header at the start of ``line``, or None (the line continues a message)."""
-        m = self.match(line)
+    def time(self, text: str) -> tuple[int, int, int, bool] | None:
+        """(hour 0-23, minute, second, whether written with seconds) of what follows the date,
+        or None when it is no time of day (hour 25, 13 PM, minute 61 ...)."""
+        m = self.clock_match(text)
         if m is None:
             return None
-        _pre, a, b, c, hs, mis, secs, mer, _term = m.groups()
-        key = (a, b, c)
-        if key in self._dates:
-            ymd = self._dates[key]
-        else:
-            ymd = self._dates[key] = self._date(key)
-        if ymd is None:
-            return None
+        hs, mis, secs, mer = m.groups()
         h, mi = int(hs), int(mis)
         s = int(secs) if secs else 0
         if mer:
@@ -327,7 +393,37 @@ class HeaderParser:
             return None
         if mi > 59 or s > 59:
             return None
-        return ymd[0], ymd[1], ymd[2], h, mi, s, bool(secs), line[m.end(1):m.start(9)], m.end()
+        return h, mi, s, bool(secs)
+
+    def stamp(self, date: str, clock: str) -> Stamp | None:
+        """The time a header's date and clock texts stand for, or None when it is no real time
+        (13th month, hour 25 ...): such a line is not a header and continues a message."""
+        days, clocks = self.days, self.clocks
+        if date in days:
+            ymd = days[date]
+        else:
+            if len(days) >= _CACHE_MAX:
+                days.clear()
+            ymd = days[date] = self.day(date)
+        if clock in clocks:
+            hms = clocks[clock]
+        else:
+            if len(clocks) >= _CACHE_MAX:
+                clocks.clear()
+            hms = clocks[clock] = self.time(clock)
+        if ymd is None or hms is None:
+            return None
+        return ymd[0], ymd[1], ymd[2], hms[0], hms[1], hms[2], hms[3]
+
+    def parse(self, line: str) -> Fields | None:
+        """The header at the start of ``line``, or None (the line continues a message)."""
+        m = self.match(line)
+        if m is None:
+            return None
+        raw = line[m.end(1):m.start(9)]
+        date = line[m.end(1):m.end(4)]
+        st = self.stamp(date, raw[len(date):])
+        return None if st is None else (*st, raw, m.end())
 
 
 def parse_header(line: str, lay: Layout, order: str) -> Header | None:
@@ -336,32 +432,111 @@ def parse_header(line: str, lay: Layout, order: str) -> Header | None:
     return None if f is None else Header(datetime(*f[:6]), f[7], f[6], f[8])
 
 
+def iter_regions(chunks: Iterable[str]) -> Iterator[str]:
+    """Text cut at line ends, for :func:`scan`: each region is ``LF`` + whole lines, the LF being
+    the one that ends the line before it (an LF is added before the first line).
+
+    The LF that ends a region's last line starts the next region; an LF that ends the file
+    starts no region. A line longer than a chunk is gathered in a list and joined once (never
+    re-concatenated per chunk, which would be quadratic on a hostile file).
+    """
+    carry = "\n"
+    held: list[str] = []
+    for chunk in chunks:
+        cut = chunk.rfind("\n")
+        if cut < 0:
+            held.append(chunk)
+            continue
+        if held:
+            yield carry + "".join(held) + chunk[:cut]
+            held = []
+        else:
+            yield carry + chunk[:cut]
+        carry = chunk[cut:]
+    tail = carry + "".join(held) if held else carry
+    if tail != "\n":
+        yield tail
+
+
+def scan(regions: Iterable[str], lay: Layout, stamp: Callable[[str, str], T | None],
+         cache_size: int = 4096) -> Iterator[tuple[int, str, str, str, T | None]]:
+    """Messages of text in one layout, from :func:`iter_regions`.
+
+    Each region is split at every LF followed by a header of ``lay`` (one C call, no Python
+    work per line); ``stamp`` turns a header's date text and the rest of its time text into
+    whatever the caller needs, or None when it is no real time, and then that "header" is text of the message
+    before it, exactly as a line-by-line reader would take it. Stamps are cached by their text
+    (messages of one minute share it). Line numbers come from counting LFs in each piece.
+
+    Yields per message: (line number of its first line, the header's prefix (BOM, U+200E/U+200F
+    marks, ``[``), the header's date-and-time text, everything after the header up to the LF
+    that ends the message's last line, the stamp); lines before the first header come out
+    first with prefix and time "" and stamp None.
+    """
+    split = lay.splitter.split
+    term = lay.term
+    cache: dict[str, T | None] = {}
+    missing = object()
+    line = 0
+    p_line = 0
+    p_pre = p_time = ""
+    p_stamp: T | None = None
+    p_parts: list[str] | None = None  # the message being gathered (None: none yet)
+    first = True
+    for region in regions:
+        parts = split(region)
+        head = parts[0]
+        line += head.count("\n")
+        if first:
+            first = False
+            if head:  # lines before the first header (minus the LF added before line 1)
+                p_line, p_parts = 1, [head[1:]]
+        elif head:
+            assert p_parts is not None
+            p_parts.append(head)
+        for i in range(1, len(parts), 5):
+            pre, raw, text = parts[i], parts[i + 1], parts[i + 4]
+            line += 1
+            got = cache.get(raw, missing)
+            if got is missing:
+                if len(cache) >= cache_size:
+                    cache.clear()
+                got = cache[raw] = stamp(parts[i + 2], parts[i + 3])
+            if got is None:  # looks like a header but is no real time: a continuation line
+                if p_parts is None:
+                    p_line, p_parts = line, [pre + raw + term + text]
+                else:
+                    p_parts.append("\n" + pre + raw + term + text)
+            else:
+                if p_parts is not None:
+                    yield (p_line, p_pre, p_time, p_parts[0] if len(p_parts) == 1 else "".join(p_parts),
+                           p_stamp)
+                p_line, p_pre, p_time, p_stamp, p_parts = line, pre, raw, got, [text]  # type: ignore[assignment]
+            line += text.count("\n")
+    if p_parts is not None:
+        yield p_line, p_pre, p_time, p_parts[0] if len(p_parts) == 1 else "".join(p_parts), p_stamp
+
+
 def iter_raw(lines: Iterable[str], lay: Layout, order: str) -> Iterator[tuple[int, list[str], Fields | None]]:
     """Group lines into messages: (first line number, raw lines, header fields or None).
 
     A header in the file's layout starts a message; anything else continues the current one
     (lines before the first header come out together with ``None``). Raw lines have the LF
-    removed and everything else, CR included, kept.
+    removed and everything else, CR included, kept. A line may end with its LF but hold no
+    other. This runs the importer's own :func:`scan`, so a property over lines checks it.
     """
-    parse = HeaderParser(lay, order).parse
-    cur: list[str] | None = None
-    cur_n = 0
-    cur_h: Fields | None = None
-    for n, line in enumerate(lines, 1):
-        if line[-1:] == "\n":
-            line = line[:-1]
-        h = parse(line)
-        if h is None:
-            if cur is None:
-                cur, cur_n = [line], n
-            else:
-                cur.append(line)
+    stripped = [ln[:-1] if ln[-1:] == "\n" else ln for ln in lines]
+    if not stripped:
+        return
+    parser = HeaderParser(lay, order)
+    term_len = len(lay.term)
+    for n, pre, raw, text, st in scan(["\n" + "\n".join(stripped)], lay, parser.stamp):
+        if st is None:
+            yield n, text.split("\n"), None
             continue
-        if cur is not None:
-            yield cur_n, cur, cur_h
-        cur, cur_n, cur_h = [line], n, h
-    if cur is not None:
-        yield cur_n, cur, cur_h
+        head = pre + raw + lay.term
+        raw_lines = (head + text).split("\n")
+        yield n, raw_lines, (*st, raw, len(pre) + len(raw) + term_len)
 
 
 @dataclass

@@ -49,6 +49,7 @@ Why the tricky parts are done as they are:
 
 from __future__ import annotations
 
+import codecs
 import io
 import mimetypes
 import re
@@ -56,6 +57,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from pathlib import PurePosixPath
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
@@ -63,10 +65,15 @@ from zoneinfo import ZoneInfo
 from nocontact.identity import normalise_phone
 from nocontact.importers._whatsapp_layout import (
     GENERIC_HEADER,
+    MAX_DATE_CHANGES,
     Detected,
+    HeaderParser,
+    Layout,
     Survey,
-    iter_raw,
+    decide_order,
+    iter_regions,
     layout_of,
+    scan,
 )
 from nocontact.importers.base import ImportContext, Match, SourceError
 from nocontact.model import AttachmentRef, Identifier, Problem, Record
@@ -285,6 +292,23 @@ def _text_lines(binary: BinaryIO, strict: bool = False) -> io.TextIOWrapper:
                             newline="\n")
 
 
+#: Bytes decoded at a time: large enough that per-piece costs vanish, small enough for memory.
+CHUNK_BYTES = 1 << 20
+
+
+def _decoded(binary: BinaryIO, strict: bool = False) -> Iterator[str]:
+    """The file as text in large pieces: UTF-8 (a leading BOM dropped); bytes that are not UTF-8
+    kept as surrogates (U+DC80..U+DCFF), or UnicodeDecodeError when ``strict``. A character cut
+    by a piece boundary is completed by the incremental decoder, never split."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")("strict" if strict else "surrogateescape")
+    size = CHUNK_BYTES
+    while data := binary.read(size):
+        if text := decoder.decode(data):
+            yield text
+    if text := decoder.decode(b"", True):
+        yield text
+
+
 class _Clock:
     """UTC offsets of local days in one zone; None for a day whose offset changes (DST)."""
 
@@ -332,6 +356,56 @@ class _Reader:
             return self._survey(strict=False)
 
     def _survey(self, strict: bool) -> _Chat:
+        with self.opener() as f:
+            regions = iter_regions(_decoded(f, strict))
+            first = next(regions, None)
+            if first is None:
+                raise SourceError(f"{self.display} is empty (0 bytes): there is no chat in it to import.")
+            end = first.find("\n", 1)
+            m = GENERIC_HEADER.match(first, 1, len(first) if end < 0 else end)
+            lay = layout_of(m) if m is not None else None
+            if lay is not None:
+                return self._survey_layout(chain((first,), regions), lay, strict)
+        return self._survey_lines(strict)
+
+    def _survey_layout(self, regions: Iterator[str], lay: Layout, strict: bool) -> _Chat:
+        """Pass 1 when line 1 is a header: its layout is the file's, so only its headers count.
+
+        One ``findall`` per piece of the file gives each header line's prefix, date text and
+        text after the header; per header, only the author is looked up (and the date when it
+        changes, and the whole line when the author is new or has only labelled notices).
+        """
+        date_fields = lay.date.fullmatch
+        findall = lay.heads.findall
+        dates: list[tuple[int, int, int]] = []
+        last = ""
+        seen: dict[str, bool] = {}  # author -> True once seen writing a message (not only labelling a notice)
+        group = False
+        for region in regions:
+            for pre, date, text in findall(region):
+                if date != last:
+                    last = date
+                    if len(dates) < MAX_DATE_CHANGES:
+                        m = date_fields(date)
+                        assert m is not None  # the same pattern matched it
+                        dates.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+                i = text.find(": ")
+                if i > 0 and seen.get(text[:i]):
+                    continue
+                author, _text, system, group_notice = classify(text, LRM in pre[:2])
+                if system:
+                    group = group or group_notice
+                    if author is not None and author not in seen and len(seen) < 5000:
+                        seen[author] = False
+                elif author is not None and len(seen) < 5000:
+                    seen[author] = True
+        order, basis = decide_order(lay, dates, self.ctx.date_order)
+        names = [a for a, real in seen.items() if real]
+        return _Chat(Detected(lay, order, basis), names, group or len(names) > 2, self.title, strict)
+
+    def _survey_lines(self, strict: bool) -> _Chat:
+        """Pass 1 when line 1 is not a header (a file cut at the top): every layout is counted
+        line by line and the most frequent one is the file's (see ``_whatsapp_layout``)."""
         survey = Survey()
         # per layout: author -> True once seen writing a message (not only labelling a notice)
         authors: dict[object, dict[str, bool]] = {}
@@ -345,6 +419,8 @@ class _Reader:
                 seen = authors.get(lay)
                 if seen is None:
                     seen = authors[lay] = {}
+                if rest[-1:] == "\n":
+                    rest = rest[:-1]
                 i = rest.find(": ")
                 if i > 0 and seen.get(rest[:i]):
                     continue
@@ -356,8 +432,6 @@ class _Reader:
                         seen[author] = False
                 elif author is not None and len(seen) < 5000:
                     seen[author] = True
-        if survey.line_no == 0:
-            raise SourceError(f"{self.display} is empty (0 bytes): there is no chat in it to import.")
         det = survey.result(self.ctx.date_order)
         if det is None:
             raise SourceError(f"{self.display} is not a WhatsApp chat export: no line starts with a "
@@ -366,6 +440,12 @@ class _Reader:
         return _Chat(det, names, det.layout in group or len(names) > 2, self.title, strict)
 
     def read(self) -> Iterator[Record | Problem]:
+        """Pass 2: one record (or problem) per message, in file order.
+
+        The file is decoded in large pieces and split at its own layout's headers by one regex
+        call per piece (:func:`scan`); the Python work is per message, not per line. Times are
+        converted once per distinct header time text.
+        """
         if self.ctx.source_timezone is None:
             raise SourceError(
                 f"{self.display}: WhatsApp writes local times without a time zone. Set the case's "
@@ -373,7 +453,7 @@ class _Reader:
                 "import again.")
         chat = self.survey()
         zone = self.ctx.source_timezone
-        clock = _Clock(zone)
+        clock_ = _Clock(zone)
         zone_name = zone.key
         basis = self.ctx.timezone_basis
         user_names = set(self.ctx.case.user.display_names())
@@ -406,46 +486,80 @@ class _Reader:
         check = not chat.clean
         group, title = chat.group, chat.title
         media = self._media
-        offsets = clock.offsets
+        offsets = clock_.offsets
+        parser = HeaderParser(det.layout, det.order)
+        day_of, time_of = parser.day, parser.time
+        #: date text -> (UTC instant of local midnight, or None on a day the offset changes; date)
+        days: dict[str, tuple[datetime | None, tuple[int, int, int]] | None] = {}
+        #: clock text -> (time since midnight, hour, minute, second, minute precision)
+        clocks: dict[str, tuple[timedelta, int, int, int, bool] | None] = {}
+
+        def when(date: str, clock: str) -> tuple[datetime, bool] | None:
+            """(UTC instant, minute precision) of a header's date and clock texts; None: not a
+            real time. Both halves are cached: a chat has few dates and at most 86,400 clocks."""
+            if date in days:
+                d = days[date]
+            else:
+                ymd = day_of(date)
+                if ymd is None:
+                    d = None
+                else:
+                    off = offsets[ymd] if ymd in offsets else clock_.offset(ymd)
+                    d = (None if off is None else datetime(*ymd, tzinfo=UTC) - off, ymd)
+                if len(days) >= 100_000:
+                    days.clear()
+                days[date] = d
+            if clock in clocks:
+                c = clocks[clock]
+            else:
+                hms = time_of(clock)
+                c = None if hms is None else (timedelta(hours=hms[0], minutes=hms[1], seconds=hms[2]), *hms)
+                if len(clocks) >= 100_000:
+                    clocks.clear()
+                clocks[clock] = c
+            if d is None or c is None:
+                return None
+            midnight, ymd = d
+            if midnight is None:  # the zone's offset changes that day: convert this time exactly
+                local = datetime(ymd[0], ymd[1], ymd[2], c[1], c[2], c[3], tzinfo=zone)
+                return local.astimezone(UTC), not c[4]
+            return midnight + c[0], not c[4]
+
+        special = _SPECIAL.match
         with self.opener() as f:
-            for n, lines, h in iter_raw(_text_lines(f), det.layout, det.order):
-                if h is None:
+            for n, pre, raw, text, stamp in scan(iter_regions(_decoded(f)), det.layout, when):
+                if stamp is None:
                     yield Problem("orphan_lines", f"line {n}",
-                                  f"{len(lines)} line(s) before the first message header were not read "
-                                  "as a message")
+                                  f"{text.count(chr(10)) + 1} line(s) before the first message header were "
+                                  "not read as a message")
                     continue
-                if check and any(_UNDECODABLE.search(ln) for ln in lines):
-                    yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=len(lines) - 1))
+                if check and _UNDECODABLE.search(text):
+                    yield Problem("encoding", f"line {n}", _PROBLEM_TEXT.format(n=n, k=text.count("\n")))
                     continue
-                first = lines[0]
-                author, text, system, _g = classify(first[h[8]:], LRM in first[:2])
-                last = lines[-1]
-                crlf = last[-1:] == "\r"
-                if len(lines) == 1:
+                end = text.find("\n")
+                crlf = text[-1:] == "\r"
+                if end < 0:
+                    author, body, system, _g = classify(text, LRM in pre[:2])
                     if crlf:
-                        text = text[:-1]
+                        body = body[:-1]
                 else:
-                    text = "\n".join((text, *lines[1:-1], last[:-1] if crlf else last))
-                extra = extras[crlf, not h[6]]
-                day = (h[0], h[1], h[2])
-                off = offsets[day] if day in offsets else clock.offset(day)
-                if off is None:
-                    utc = datetime(*h[:6]).replace(tzinfo=zone).astimezone(UTC)
-                else:
-                    utc = datetime(h[0], h[1], h[2], h[3], h[4], h[5], tzinfo=UTC) - off
+                    author, body, system, _g = classify(text[:end], LRM in pre[:2])
+                    body += text[end:-1] if crlf else text[end:]
+                utc, minute = stamp
+                extra = extras[crlf, minute]
                 if system:
                     extra = (*extra, ("notice_basis", system))
                     if author is not None:
                         extra = (*extra, ("notice_label", author))
-                    yield Record(str(n), KIND, "system", utc, h[7], zone_name, basis, "unknown",
-                                 body=text, is_group=group, conversation=title, extra=extra)
+                    yield Record(str(n), KIND, "system", utc, raw, zone_name, basis, "unknown",
+                                 None, (), group, title, body, None, None, None, (), None, extra)
                     continue
                 assert author is not None
                 sender, peers, outgoing = people.of(author)
                 category: Literal["message", "call"] = "message"
                 call_type: int | None = None
                 attachments: tuple[AttachmentRef, ...] = ()
-                sm = _SPECIAL.match(text)
+                sm = special(body)
                 if sm is not None:
                     kind = sm.lastgroup
                     if kind == "deleted":
@@ -454,14 +568,13 @@ class _Reader:
                         category = "call"
                         call_type = 2 if outgoing else 3
                     else:
-                        attachments, note = media(sm, text)
+                        attachments, note = media(sm, body)
                         extra = (*extra, note)
-                if text[-1:] == ">" and _EDITED.search(text):
+                if body[-1:] == ">" and _EDITED.search(body):
                     extra = (*extra, ("edited", "true"))
-                yield Record(str(n), KIND, category, utc, h[7], zone_name, basis,
-                             "outgoing" if outgoing else "incoming", sender=sender, peers=peers,
-                             is_group=group, conversation=title, body=text, call_type=call_type,
-                             attachments=attachments, extra=extra)
+                yield Record(str(n), KIND, category, utc, raw, zone_name, basis,
+                             "outgoing" if outgoing else "incoming", sender, peers, group, title, body,
+                             None, None, call_type, attachments, None, extra)
 
     def _media(self, sm: re.Match[str], text: str) -> tuple[tuple[AttachmentRef, ...], tuple[str, str]]:
         name = sm.group("name") or sm.group("file")
