@@ -13,7 +13,8 @@ own subprocess (so peak RSS is that run's alone):
   (d) whatstk (``pip install whatstk`` into the venv; skipped with a note when absent):
       ``WhatsAppChat.from_source(filepath=..., max_size=None)`` on the same file.
 
-Prints messages/s for each, our speed as a multiple of whatstk (target >= 5x), our ratio to the
+Prints messages/s for each (wall clock, and CPU time of the child, which a shared machine's load
+disturbs less; the load average is printed too), our speed as a multiple of whatstk (target >= 5x), our ratio to the
 bare scan (target >= 0.15), peak RSS (target < 150 MB), and whether every body is exact and every
 multi-line message kept its newlines. Figures only: nothing is asserted.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -61,13 +63,14 @@ def child_scan(path: Path) -> dict[str, Any]:
     import re
 
     header = re.compile(r"\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}[\u202f ][AP]M - ")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     with open(path, encoding="utf-8", newline="\n") as f:
         for line in f:
             if header.match(line):
                 n += 1
-    return {"messages": n, "seconds": time.perf_counter() - t0, "rss_mb": _rss_mb()}
+    return {"messages": n, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "rss_mb": _rss_mb()}
 
 
 def child_read(path: Path, scale: int) -> dict[str, Any]:
@@ -79,11 +82,11 @@ def child_read(path: Path, scale: int) -> dict[str, Any]:
     ctx = _ctx()
     src = FileSource(path, path.parent, path.name)
     imp = WhatsAppTxtImporter()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     n = 0
     for _ in imp.read(src, ctx):
         n += 1
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     # untimed check: every record against the generator's own entries, in file order
     mismatches = multiline = multiline_kept = messages = 0
     line_no = 1
@@ -105,7 +108,7 @@ def child_read(path: Path, scale: int) -> dict[str, Any]:
         mismatches += not ok
         line_no += text.count("\n") + 1
     leftover = sum(1 for _ in entries)
-    return {"messages": n, "seconds": seconds, "rss_mb": _rss_mb(), "checked": messages,
+    return {"messages": n, "seconds": seconds, "cpu": cpu, "rss_mb": _rss_mb(), "checked": messages,
             "mismatches": mismatches + leftover, "multiline": multiline, "multiline_kept": multiline_kept}
 
 
@@ -121,12 +124,13 @@ def child_vault(path: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="nocontact-bench-vault-") as tmp:
         vault, _recovery = Vault.create(Path(tmp) / "vault", "bench passphrase", fast_kdf=True)
         try:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             summary = import_source(vault, FileSource(path, path.parent, path.name), WhatsAppTxtImporter(), _ctx())
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         finally:
             vault.close()
-    return {"messages": summary.records_read, "added": summary.added, "seconds": seconds, "rss_mb": _rss_mb()}
+    return {"messages": summary.records_read, "added": summary.added, "seconds": seconds, "cpu": cpu,
+            "rss_mb": _rss_mb()}
 
 
 def child_whatstk(path: Path, scale: int) -> dict[str, Any]:
@@ -136,7 +140,7 @@ def child_whatstk(path: Path, scale: int) -> dict[str, Any]:
         return {"skipped": "whatstk is not installed (.venv/bin/pip install whatstk)"}
     from nocontact.samples.whatsapp import android_entries
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     how = "auto header"
     try:
         chat = WhatsAppChat.from_source(filepath=str(path), max_size=None)
@@ -144,13 +148,13 @@ def child_whatstk(path: Path, scale: int) -> dict[str, Any]:
         how = "hformat given"
         chat = WhatsAppChat.from_source(filepath=str(path), auto_header=False, max_size=None,
                                         hformat="%m/%d/%y, %I:%M\u202f%P - %name:")
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     df = chat.df
     bodies = list(df["message"])
     expected = [text for _w, author, text in android_entries(scale, SEED) if author is not None]
     exact = sum(1 for a, b in zip(bodies, expected, strict=False) if a == b)
     multi = [(a, b) for a, b in zip(bodies, expected, strict=False) if "\n" in b]
-    return {"messages": len(df), "seconds": seconds, "rss_mb": _rss_mb(), "how": how,
+    return {"messages": len(df), "seconds": seconds, "cpu": cpu, "rss_mb": _rss_mb(), "how": how,
             "bodies_exact": exact, "expected": len(expected),
             "multiline_kept": sum(1 for a, b in multi if a == b), "multiline": len(multi)}
 
@@ -194,36 +198,44 @@ def main() -> None:
         gen = time.perf_counter() - t0
         size = path.stat().st_size
         print(f"file: {path.name}, {size / 1e6:.1f} MB, scale {scale}, generated in {gen:.1f} s")
+        load = os.getloadavg()
         scan = _run("scan", path, scale)
         ours = _run("read", path, scale)
         vault = {"skipped": "--no-vault"} if args.no_vault else _run("vault", path, scale)
         peer = {"skipped": "--no-whatstk"} if args.no_whatstk else _run("whatstk", path, scale)
 
-    def rate(r: dict[str, Any]) -> float:
-        return float(r["messages"]) / float(r["seconds"]) if r.get("seconds") else 0.0
+    def rate(r: dict[str, Any], key: str = "seconds") -> float:
+        return float(r["messages"]) / float(r[key]) if r.get(key) else 0.0
 
     def line(label: str, r: dict[str, Any]) -> None:
         if "skipped" in r:
             print(f"{label:<28} skipped: {r['skipped']}")
         else:
             print(f"{label:<28} {r['messages']:>10,} msgs  {r['seconds']:8.2f} s  {rate(r):>12,.0f} msgs/s"
-                  f"  peak RSS {r['rss_mb']:6.1f} MB")
+                  f"  (CPU {r['cpu']:7.2f} s {rate(r, 'cpu'):>12,.0f} msgs/s)  peak RSS {r['rss_mb']:6.1f} MB")
 
+    def ratio(a: dict[str, Any], b: dict[str, Any]) -> str:
+        return f"{rate(a) / rate(b):.3f} wall, {rate(a, 'cpu') / rate(b, 'cpu'):.3f} CPU"
+
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after: "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f"; {os.cpu_count()} CPUs")
     line("bare regex line scan", scan)
     line("nocontact importer.read()", ours)
     line("nocontact vault import", vault)
     line("whatstk", peer)
     if "skipped" not in ours:
-        print(f"ours / bare scan: {rate(ours) / rate(scan):.3f} (target >= 0.15)")
+        print(f"ours / bare scan: {ratio(ours, scan)} (target >= 0.15)")
         print(f"ours peak RSS: {ours['rss_mb']:.1f} MB (target < 150 MB)")
         print(f"bodies checked against the generator: {ours['checked']:,} messages, "
               f"{ours['mismatches']} mismatches; multi-line kept {ours['multiline_kept']:,}/{ours['multiline']:,}")
     if "skipped" not in peer and "skipped" not in ours:
-        print(f"ours / whatstk: {rate(ours) / rate(peer):.2f}x (target >= 5x); whatstk read via {peer['how']}, "
+        print(f"ours / whatstk: {ratio(ours, peer)} (target >= 5x); whatstk read via {peer['how']}, "
               f"bodies exact {peer['bodies_exact']:,}/{peer['expected']:,}, "
               f"multi-line kept {peer['multiline_kept']:,}/{peer['multiline']:,}")
     if "skipped" not in vault and "skipped" not in ours:
-        print(f"vault import / parse alone: {rate(vault) / rate(ours):.3f}")
+        print(f"vault import / parse alone: {ratio(vault, ours)}; parsing is "
+              f"{ours['seconds'] / vault['seconds']:.0%} of the import's wall time "
+              f"({ours['cpu'] / vault['cpu']:.0%} of its CPU time), the vault writer the rest")
 
 
 if __name__ == "__main__":

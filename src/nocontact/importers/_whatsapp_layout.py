@@ -476,12 +476,13 @@ def scan(regions: Iterable[str], lay: Layout, stamp: Callable[[str, str], T | No
     split = lay.splitter.split
     term = lay.term
     cache: dict[str, T | None] = {}
+    get = cache.get
     missing = object()
     line = 0
-    p_line = 0
-    p_pre = p_time = ""
-    p_stamp: T | None = None
-    p_parts: list[str] | None = None  # the message being gathered (None: none yet)
+    # the message being gathered: (line, prefix, time, text, stamp); ``more`` holds text that
+    # continues it (a piece boundary, a line that only looks like a header), joined once
+    held: tuple[int, str, str, str, T | None] | None = None
+    more: list[str] = []
     first = True
     for region in regions:
         parts = split(region)
@@ -490,31 +491,35 @@ def scan(regions: Iterable[str], lay: Layout, stamp: Callable[[str, str], T | No
         if first:
             first = False
             if head:  # lines before the first header (minus the LF added before line 1)
-                p_line, p_parts = 1, [head[1:]]
+                held = (1, "", "", head[1:], None)
         elif head:
-            assert p_parts is not None
-            p_parts.append(head)
-        for i in range(1, len(parts), 5):
-            pre, raw, text = parts[i], parts[i + 1], parts[i + 4]
+            more.append(head)
+        it = iter(parts)
+        next(it)
+        for pre, raw, date, clock, text in zip(it, it, it, it, it, strict=True):
             line += 1
-            got = cache.get(raw, missing)
+            got = get(raw, missing)
             if got is missing:
                 if len(cache) >= cache_size:
                     cache.clear()
-                got = cache[raw] = stamp(parts[i + 2], parts[i + 3])
+                got = cache[raw] = stamp(date, clock)
             if got is None:  # looks like a header but is no real time: a continuation line
-                if p_parts is None:
-                    p_line, p_parts = line, [pre + raw + term + text]
+                if held is None:
+                    held = (line, "", "", pre + raw + term + text, None)
                 else:
-                    p_parts.append("\n" + pre + raw + term + text)
+                    more.append("\n" + pre + raw + term + text)
             else:
-                if p_parts is not None:
-                    yield (p_line, p_pre, p_time, p_parts[0] if len(p_parts) == 1 else "".join(p_parts),
-                           p_stamp)
-                p_line, p_pre, p_time, p_stamp, p_parts = line, pre, raw, got, [text]  # type: ignore[assignment]
+                if held is not None:
+                    if more:
+                        held = (held[0], held[1], held[2], held[3] + "".join(more), held[4])
+                        more = []
+                    yield held
+                held = (line, pre, raw, text, got)  # type: ignore[assignment]
             line += text.count("\n")
-    if p_parts is not None:
-        yield p_line, p_pre, p_time, p_parts[0] if len(p_parts) == 1 else "".join(p_parts), p_stamp
+    if held is not None:
+        if more:
+            held = (held[0], held[1], held[2], held[3] + "".join(more), held[4])
+        yield held
 
 
 def iter_raw(lines: Iterable[str], lay: Layout, order: str) -> Iterator[tuple[int, list[str], Fields | None]]:
