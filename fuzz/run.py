@@ -89,7 +89,7 @@ def harness(target: str, stop_on_crash: bool) -> Callable[[bytes], None]:
 
 
 def child_atheris(target: str, seconds: int, stop_on_crash: bool) -> None:
-    import atheris
+    import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     with atheris.instrument_imports(include=["nocontact", "email", "zipfile", "fuzz.targets"]):
         from nocontact.importers import all_importers
@@ -190,8 +190,8 @@ def run_all(targets: list[str], seconds: int, jobs: int, stop_on_crash: bool, fa
                     cmd.append("--stop-on-crash")
                 if fallback:
                     cmd.append("--fallback")
-                with open(LOGS / f"{t}.log", "wb") as log:
-                    running[t] = (subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT),
+                with open(LOGS / f"{t}.log", "wb") as sink:
+                    running[t] = (subprocess.Popen(cmd, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT),
                                   time.monotonic())
             time.sleep(0.5)
             for t, (proc, started) in list(running.items()):

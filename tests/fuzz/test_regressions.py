@@ -1,0 +1,89 @@
+"""Every crash the fuzzer found, kept as a named test with its input under ``regressions/``.
+
+A file ``regressions/<target>/<Exception>_<module>_<line>-<hash>`` is the input atheris saved for
+that crash site (``python -m fuzz.run --replay <target> <file>`` shows it). Each input has two tests:
+the importer contract (records, problems or a plain refusal), ``xfail(strict=True)`` until the
+importer is fixed, and the vault's own promise, which must already hold: whatever escapes,
+journal, events, sources and blobs are unchanged and the vault verifies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fuzz.targets import run_target
+
+from nocontact.vault.store import Vault
+from tests.fuzz.vault_state import import_bytes, state, verified
+
+HERE = Path(__file__).resolve().parent / "regressions"
+
+#: signature prefix (the file name before the hash) -> what is wrong, for the xfail reason.
+OPEN: dict[str, str] = {
+    "OverflowError__email_message_184": "Date header near 9999-12-31 / 0001-01-01 with an offset overflows in "
+                                        "dt.astimezone(UTC) (_email_message._time)",
+    "ValueError__email_message_228": "a charset name with a NUL byte makes bytes.decode raise ValueError "
+                                     "(_email_message._decode_text catches LookupError only)",
+    "UnicodeEncodeError_events_189": "a lone surrogate reaches the record body; the vault's INSERT cannot encode it",
+    "OverflowError_events_189": "a duration beyond 64 bits is kept as an int; the vault's INSERT overflows",
+    "OSError_sources_102": "a related-file name from the page is longer than NAME_MAX; FileSource.related lets "
+                           "OSError (ENAMETOOLONG) from is_file() escape",
+    "OverflowError_google_voice_94": "title time near 9999-12-31 / 0001-01-01 overflows in astimezone (_time)",
+    "RecursionError_google_voice_80": "deeply nested tags in <q>: google_voice._text recurses per level",
+    "DatabaseError_imessage_chatdb_138": "a damaged page met while selecting messages raises sqlite3.DatabaseError "
+                                         "(only _tables is wrapped)",
+    "DatabaseError_imessage_chatdb_309": "a damaged page met while reading the chat table raises "
+                                         "sqlite3.DatabaseError",
+    "UnicodeDecodeError_imessage_chatdb_295": "a table name that is not UTF-8 in sqlite_master makes _tables raise "
+                                              "UnicodeDecodeError",
+    "EOFError_whatsapp_602": "WhatsAppZipImporter.sniff reads a truncated member: EOFError is not caught",
+    "error_whatsapp_602": "WhatsAppZipImporter.sniff reads damaged deflate data: zlib.error is not caught",
+    "UnicodeDecodeError_whatsapp_597": "WhatsAppZipImporter.sniff opens a zip whose UTF-8-flagged name is not "
+                                       "UTF-8: UnicodeDecodeError is not caught",
+    "IndexError_sources_241": "zip_members: a member with an empty name makes ZipInfo.is_dir() raise IndexError",
+}
+
+
+def _inputs() -> list[object]:
+    out: list[object] = []
+    for path in sorted(HERE.glob("*/*")):
+        sig = path.name.rsplit("-", 1)[0]
+        out.append(pytest.param(path.parent.name, path, OPEN.get(sig), id=f"{path.parent.name}/{path.name}"))
+    return out
+
+
+CASES = _inputs()
+
+
+def test_every_saved_crash_has_a_stated_cause() -> None:
+    """Each saved input names a known crash site, so a new file without an entry is noticed."""
+    for p in HERE.glob("*/*"):
+        assert p.name.rsplit("-", 1)[0] in OPEN, p
+
+
+@pytest.mark.parametrize(("target", "path", "reason"), CASES)
+def test_crash_input_ends_in_records_problems_or_a_plain_refusal(target: str, path: Path, reason: str | None,
+                                                                 request: pytest.FixtureRequest) -> None:
+    """The input that once crashed now ends like any other input: read, counted, or refused in words."""
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    out = run_target(target, path.read_bytes())
+    assert out.refused is None or len(out.refused) > 20
+
+
+@pytest.mark.parametrize(("target", "path", "reason"), CASES)
+def test_crash_input_leaves_the_vault_unchanged(target: str, path: Path, reason: str | None,
+                                                tmp_path: Path) -> None:
+    """Even while the importer still crashes on it, the failed import leaves the vault as it was."""
+    vault, _ = Vault.create(tmp_path / "vault", "correct horse", fast_kdf=True)
+    with vault:
+        before = state(vault)
+        try:
+            result = import_bytes(vault, tmp_path / "in", target, path.read_bytes())
+        except Exception:  # noqa: BLE001 - the crash itself is the other test's business
+            assert state(vault) == before
+        else:
+            if not result.summaries:
+                assert state(vault) == before
+        assert verified(vault)
