@@ -6,6 +6,7 @@ plain sentence and a non-zero exit status, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
@@ -780,6 +781,10 @@ def version() -> None:
     out.print(f"nocontact {__version__}")
 
 
+_DISK_FULL = ("there is no room left on the disk (or the file grew past what this system allows). "
+              "Nothing was changed. Free some space and try again.")
+
+
 def main() -> None:
     try:
         rc = app(standalone_mode=False)
@@ -791,11 +796,22 @@ def main() -> None:
     except (VaultError, CaseError, ImportFailed, ArchiveError, UnknownFormat) as e:
         err.print(f"[red]Error[/red]: {escape(str(e))}")
         sys.exit(1)
+    except UnicodeEncodeError:
+        err.print("[red]Error[/red]: the text holds bytes that are not UTF-8 (check the terminal's encoding); "
+                  "nothing was recorded.")
+        sys.exit(1)
     except sqlcipher3.DatabaseError as e:
+        if (getattr(e, "sqlite_errorcode", 0) & 0xFF) in (10, 13) or "disk is full" in str(e) \
+                or "disk I/O error" in str(e):
+            err.print(f"[red]Error[/red]: {_DISK_FULL}")
+            sys.exit(1)
         err.print(f"[red]Error[/red]: the vault's database is damaged or altered ({escape(str(e))}). Nothing was "
                   "changed; restore the vault from a backup ('nocontact restore').")
         sys.exit(1)
     except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            err.print(f"[red]Error[/red]: {_DISK_FULL}")
+            sys.exit(1)
         err.print(f"[red]Error[/red]: {escape(e.strerror or str(e))}"
                   f"{' (' + escape(str(e.filename)) + ')' if e.filename else ''}. Nothing half-done was kept.")
         sys.exit(1)

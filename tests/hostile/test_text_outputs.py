@@ -240,9 +240,6 @@ def bundle(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="verify_bundle._Reader.lines uses str.splitlines(), which also splits on "
-                                       "U+2028/U+2029/NEL/FS/GS/RS that events.content.jsonl keeps raw "
-                                       "(ensure_ascii=False): 'line N is damaged'; fix in the report")
 def test_bundle_with_hostile_text_verifies(bundle: Path) -> None:
     """The bundle's own checker (verify.py) says VERIFIED for a bundle full of hostile text."""
     from nocontact.bundle.verify_bundle import check_bundle
@@ -406,8 +403,6 @@ def test_lone_surrogates_in_a_whatsapp_export_are_named_as_problems_not_stored_m
         assert [e["body"] for e in iter_events(v)] == ["before", "after"]
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py lets UnicodeEncodeError from sqlite escape as a traceback; "
-                                       "fix in the report (validate text options as UTF-8)")
 def test_log_with_text_that_is_not_utf8_says_so_plainly(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`nocontact log --what` with bytes that are not UTF-8 (a lone surrogate in argv) ends in one sentence."""

@@ -111,16 +111,6 @@ def _assert_plain_disk_error(result: subprocess.CompletedProcess[str]) -> None:
     assert "damaged" not in low and "altered" not in low, "a full disk is not a damaged vault: " + result.stderr
 
 
-#: SQLite's SQLITE_FULL / SQLITE_IOERR from a full disk reaches cli.main as sqlcipher3.DatabaseError, which
-#: it words as "the vault's database is damaged or altered ... restore the vault from a backup".
-_FULL_DISK_CALLED_DAMAGE = pytest.mark.xfail(
-    strict=True, reason="cli.main words SQLite's disk-full/IO error as a damaged vault; fix in the report")
-#: backup.py unlinks snapshot-*.tmp but not SQLite's snapshot-*.tmp-journal beside it, and the sweep on the
-#: next lock only globs snapshot-*.tmp.
-_SNAPSHOT_JOURNAL_LEFT = pytest.mark.xfail(
-    strict=True, reason="a failed backup leaves snapshot-*.tmp-journal in the vault folder; fix in the report")
-
-
 # ---- RLIMIT_FSIZE: always runs ---------------------------------------------------------------------
 def test_import_whose_original_does_not_fit_leaves_the_vault_as_it_was(tmp_path: Path) -> None:
     """Writes failing with EFBIG while the original is stored leave no blob, no temp file and the same head."""
@@ -161,7 +151,6 @@ def test_import_whose_events_do_not_fit_in_the_database_is_rolled_back(tmp_path:
     assert _state(root) == before
 
 
-@_FULL_DISK_CALLED_DAMAGE
 def test_import_whose_events_do_not_fit_says_the_disk_is_full(tmp_path: Path) -> None:
     """`nocontact import` stopped by SQLite's 'database or disk is full' prints one plain sentence."""
     root = _new_vault(tmp_path / "vault")
@@ -179,7 +168,6 @@ def filled_vault(tmp_path: Path) -> Path:
     return root
 
 
-@_SNAPSHOT_JOURNAL_LEFT
 def test_backup_that_does_not_fit_leaves_no_partial_file_and_the_vault_as_it_was(
         filled_vault: Path, tmp_path: Path) -> None:
     """A backup failing for room leaves no FILE, no FILE.partial, no snapshot and no new journal entry."""
@@ -192,7 +180,6 @@ def test_backup_that_does_not_fit_leaves_no_partial_file_and_the_vault_as_it_was
     assert _state(filled_vault) == before
 
 
-@_FULL_DISK_CALLED_DAMAGE
 def test_backup_that_does_not_fit_says_the_disk_is_full(filled_vault: Path, tmp_path: Path) -> None:
     """`nocontact backup` out of room prints one sentence about the disk, not a traceback."""
     r = _run_limited(1024 * 1024, "backup", "--vault", str(filled_vault), str(tmp_path / "b.ncbackup"),
@@ -200,7 +187,6 @@ def test_backup_that_does_not_fit_says_the_disk_is_full(filled_vault: Path, tmp_
     _assert_plain_disk_error(r)
 
 
-@_SNAPSHOT_JOURNAL_LEFT
 def test_backup_whose_database_snapshot_does_not_fit_leaves_nothing(filled_vault: Path, tmp_path: Path) -> None:
     """When even the database snapshot cannot be written, the snapshot file is removed and nothing changes."""
     before = _state(filled_vault)

@@ -19,6 +19,7 @@ Exit status 0 means every check passed. This file is the same code nocontact run
 can read and run it without installing anything.
 """
 
+import base64
 import hashlib
 import json
 import sys
@@ -188,7 +189,9 @@ class _Reader:
         return (self.path / name).read_bytes()
 
     def lines(self, name):
-        for line in self.read(name).decode("utf-8", "surrogateescape").splitlines():
+        # JSON Lines end at "\n" only; splitlines() would also split at U+2028/U+2029/NEL/FS/GS/RS,
+        # which a message may hold raw.
+        for line in self.read(name).decode("utf-8", "surrogateescape").split("\n"):
             if line.strip():
                 yield line
 
@@ -265,6 +268,10 @@ def check_bundle(path: str) -> "BundleCheck":
         rep.problems.append("journal.jsonl: it does not end at the head the manifest names")
     if not ed25519_verify(public, head_message(vault_id, head.get("seq", 0), head.get("hash", "")), hsig):
         rep.problems.append("signature.json: the journal head signature does not verify")
+    init = entries.get(1, {})
+    if init.get("kind") != "init" or init.get("body", {}).get("identity_public_key") != \
+            base64.b64encode(public).decode("ascii"):
+        rep.problems.append("signature.json: its key is not the identity key the journal's first entry names")
     imports = {}
     for ent in entries.values():
         if ent.get("kind") == "import":

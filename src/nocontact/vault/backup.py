@@ -52,10 +52,12 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
         # The snapshot is a consistent read (SQLite's backup API) taken outside any write
         # transaction; the backup is then journaled in the live vault, after the head it holds.
         dst = sqlcipher3.connect(str(snapshot))
-        dst.execute(f"PRAGMA key = \"x'{vault.db_key.hex()}'\"")
-        vault.conn.backup(dst)
-        seq, head = dst.execute("SELECT seq, hash FROM journal_head WHERE id = 1").fetchone()
-        dst.close()
+        try:
+            dst.execute(f"PRAGMA key = \"x'{vault.db_key.hex()}'\"")
+            vault.conn.backup(dst)
+            seq, head = dst.execute("SELECT seq, hash FROM journal_head WHERE id = 1").fetchone()
+        finally:
+            dst.close()
         manifest: dict[str, str] = {}
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
             members: list[tuple[Path, str]] = [(vault.root / HEADER, HEADER), (snapshot, DATABASE)]
@@ -76,8 +78,8 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
             vault.append_journal("backup", {"head_seq": seq, "head": head, "file_name": out.name,
                                             "sha256": _sha256_file(out)})
     finally:
-        snapshot.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
+        for p in (snapshot, snapshot.with_name(snapshot.name + "-journal"), partial):
+            p.unlink(missing_ok=True)
     return BackupInfo(out, len(manifest), out.stat().st_size, head)
 
 

@@ -305,7 +305,7 @@ class Vault:
 
     def _sweep_leftovers(self) -> None:
         """Remove what a killed writer left (encrypted temp blobs, snapshots); only the lock holder may."""
-        for p in self.root.glob("snapshot-*.tmp"):
+        for p in self.root.glob("snapshot-*.tmp*"):
             p.unlink(missing_ok=True)
         blobs = self.root / BLOBS
         if blobs.is_dir():
