@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_VAULT ?= ./demo-vault
 
-.PHONY: help setup test test-deps lint typecheck pytest demo bench fuzz clean
+.PHONY: help setup test test-deps lint typecheck pytest docs demo bench fuzz clean
 
 help:
 	@echo "make demo   - set up, build a demo vault from fictional sample data, and show how to open it"
@@ -30,8 +30,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Two workers (the CI machine has two cores); a test file stays on one worker.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+docs: setup
+	$(BIN)/python scripts/gen_cli_reference.py
 
 test-deps:
 	@scripts/system-deps.sh test
