@@ -243,12 +243,17 @@ def _run_phase(args: argparse.Namespace) -> dict[str, Any]:
     raise SystemExit(f"unknown phase {p}")
 
 
-def _child(phase: str, folder: Path, **kw: object) -> dict[str, Any]:
+def _child(phase: str, folder: Path, *, timeout: float | None = None, **kw: object) -> dict[str, Any]:
+    """Run one phase in a fresh process; past ``timeout`` it is stopped and reported as timed out."""
     cmd = [sys.executable, __file__, "--phase", phase, "--folder", str(folder)]
     for k, val in kw.items():
         cmd += [f"--{k}", str(val)]
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
+    try:
+        done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"timed_out": True, "seconds": float(timeout or 0), "cpu": float("nan"), "rss_mb": float("nan"),
+                "wall": time.perf_counter() - t0}
     res: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     res["wall"] = time.perf_counter() - t0
     return res
@@ -267,7 +272,8 @@ def scales_for(target: int, counts: dict[str, dict[str, int]]) -> dict[str, int]
     return out
 
 
-def build_and_measure(root: Path, target: int, counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+def build_and_measure(root: Path, target: int, counts: dict[str, dict[str, int]], *,
+                      report_timeout: float | None = None) -> dict[str, Any]:
     """Generate, import per format, then verify, export, report and web on one vault under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     exports, vault_root = root / "exports", root / "vault"
@@ -298,10 +304,13 @@ def build_and_measure(root: Path, target: int, counts: dict[str, dict[str, int]]
     res["export"] = _child("export", vault_root)
     print(f"  export {res['export']['seconds']:.1f} s, {res['export']['rows']:,} rows  "
           f"RSS {res['export']['rss_mb']:.0f} MB", flush=True)
-    res["report"] = _child("report", vault_root, out=root / "report.pdf")
+    res["report"] = _child("report", vault_root, out=root / "report.pdf", timeout=report_timeout)
     rp = res["report"]
-    print(f"  report {rp['seconds']:.1f} s, {rp['pages']} pages, log {rp['log_rows']} of {rp['log_total']}  "
-          f"RSS {rp['rss_mb']:.0f} MB", flush=True)
+    if rp.get("timed_out"):
+        print(f"  report NOT FINISHED: stopped after {rp['seconds']:.0f} s (--report-timeout)", flush=True)
+    else:
+        print(f"  report {rp['seconds']:.1f} s, {rp['pages']} pages, log {rp['log_rows']} of {rp['log_total']}  "
+              f"RSS {rp['rss_mb']:.0f} MB", flush=True)
     res["web"] = _child("web", vault_root)
     worst = max(res["web"]["pages"].items(), key=lambda kv: kv[1]["p95"])
     print(f"  web worst p95 {worst[1]['p95'] * 1000:.0f} ms ({worst[0]})  RSS {res['web']['rss_mb']:.0f} MB",
@@ -346,7 +355,9 @@ def print_comparison(small: dict[str, Any], large: dict[str, Any]) -> None:
         # records/s: a linear cost keeps the rate flat, so the rate ratio itself is the column.
         norm = ratio if unit == "rec/s" else ratio / size_ratio
         cell = "10,.0f" if unit == "rec/s" else "10.2f"
-        print(f"{name + ' (' + unit + ')':72} {sval:{cell}} {val:{cell}} {ratio:11.2f} {norm:12.2f}")
+        late = [w for w, r in (("small", small), ("large", large)) if r.get(name, {}).get("timed_out")]
+        note = f"  timed out ({', '.join(late)}): a lower bound" if late and unit == "s" else ""
+        print(f"{name + ' (' + unit + ')':72} {sval:{cell}} {val:{cell}} {ratio:11.2f} {norm:12.2f}{note}")
     print("\n'/ size ratio': growth of the figure divided by growth of the data (a format's own records for "
           "imports, the vault's events otherwise): 1.00 = linear, < 1 better, > 1 worse. For rec/s it is the "
           "rate ratio itself (1.00 = same speed per record, < 1 slower). RSS and page times should stay flat, "
@@ -360,6 +371,8 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=100_000)
     ap.add_argument("--workdir", type=Path)
     ap.add_argument("--keep", action="store_true", help="keep the workdir (vaults, exports, reports)")
+    ap.add_argument("--report-timeout", type=float, help="stop the report phase after this many seconds "
+                    "(it is then printed as a lower bound)")
     ap.add_argument("--results", type=Path, help="print the table from a kept results.json and stop")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -383,8 +396,10 @@ def main() -> None:
         counts = _child("calibrate", work)["counts"]
         print(f"calibration (stored events at scale 1 / 3): "
               f"{ {m: (c['1'], c['3']) for m, c in counts.items()} }", flush=True)
-        small = build_and_measure(work / f"small-{args.small}", args.small, counts)
-        large = build_and_measure(work / f"large-{args.events}", args.events, counts)
+        small = build_and_measure(work / f"small-{args.small}", args.small, counts,
+                                  report_timeout=args.report_timeout)
+        large = build_and_measure(work / f"large-{args.events}", args.events, counts,
+                                  report_timeout=args.report_timeout)
         (work / "results.json").write_text(json.dumps({"small": small, "large": large}, indent=1))
         print_comparison(small, large)
         print(f"\ntotal wall time {time.perf_counter() - t0:.0f} s; results.json in {work}"
