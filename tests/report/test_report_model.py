@@ -170,3 +170,20 @@ def test_headline_agrees_with_the_analysis_package(fixture_vault: Vault) -> None
     theirs = {i for cat in ("message", "call") for i in c.by_category.get(cat, counts.Figure()).event_ids}
     assert set(m.headline.event_ids) == theirs
     assert int(m.figures[1].value) == c.distinct_days
+
+
+def test_bursts_table_is_capped_to_the_largest() -> None:
+    """With more bursts than BURST_CAP the table keeps the largest, and the total is still counted."""
+    from datetime import timedelta
+
+    from nocontact.report.model import BURST_CAP
+
+    rows = []
+    n = 0
+    for day in range(BURST_CAP + 10):
+        for k in range(5 + (day == 3) * 20):
+            n += 1
+            rows.append(row(n, BOUNDARY + timedelta(days=day + 1, minutes=k)))
+    m = model_for(rows)
+    assert m.bursts_total == BURST_CAP + 10 and len(m.bursts) == BURST_CAP
+    assert max(b.count for b in m.bursts) == 25

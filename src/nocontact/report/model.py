@@ -33,6 +33,7 @@ __all__ = [
     "CONTACT_CATEGORIES",
     "EXCERPT_CHARS",
     "FLAG_CAP",
+    "BURST_CAP",
     "LOG_CAP",
     "Burst",
     "ChannelFigure",
@@ -58,6 +59,8 @@ LOG_CAP = 400
 #: Flagged messages printed with their words; past this the most serious kinds are kept and the
 #: report says how many there are in all (every one is in the events export).
 FLAG_CAP = 150
+#: Bursts listed in the summary table (the largest ones); the figure above it counts them all.
+BURST_CAP = 25
 _FLAG_ORDER = ("threat", "self_harm", "surveillance", "workplace", "third_party", "demand_response")
 #: What counts as a contact attempt: a message or a call (incidents the person records are
 #: counted separately, as their own figure).
@@ -167,6 +170,7 @@ class ReportModel:
     figures: list[Figure]
     channels: list[ChannelFigure]
     bursts: list[Burst]
+    bursts_total: int
     log: list[LogRow]
     log_total: int
     log_capped: bool
@@ -465,7 +469,8 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
     channels = [ChannelFigure(ch, len(rs), stamp(rs[0]), stamp(rs[-1]), tuple(int(r["event_id"]) for r in rs))
                 for ch, rs in sorted(per_channel.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
     bursts = []
-    for run in runs:
+    shown_runs = sorted(sorted(runs, key=lambda run: -len(run))[:BURST_CAP], key=lambda run: run[0]["utc"])
+    for run in shown_runs:
         a, b = _local(run[0]["utc"], zone), _local(run[-1]["utc"], zone)
         chs = Counter(r["channel"] for r in run)
         bursts.append(Burst(_stamp(a), _stamp(b), int((b - a).total_seconds() // 60), len(run),
@@ -569,7 +574,7 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
         public_key_fingerprint=hashlib.sha256(public_key).hexdigest(), vault_id=vault_id,
         text_mode=text, redacted=shield is not None, headline=headline, figures=figures, channels=channels,
         bursts=bursts, log=log, log_total=len(log_rows_all), log_capped=len(log_rows_all) > len(log),
-        flagged=flagged, flagged_total=flagged_total,
+        flagged=flagged, flagged_total=flagged_total, bursts_total=len(runs),
         flag_counts=sorted(flag_counts.items(), key=lambda kv: (-kv[1], kv[0])), exhibits=exhibits, attachments=atts, jurisdiction=jur, hotlines=hotlines, paper=paper,
         analysis_source=("nocontact.report, with flags from the nocontact.analysis rules" if used_analysis
                          else "nocontact.report (its interim flag rules)"),
