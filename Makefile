@@ -12,6 +12,7 @@ help:
 	@echo "make demo   - set up, build a demo vault from fictional sample data, and show how to open it"
 	@echo "make test   - set up and run every check (ruff, mypy, pytest)"
 	@echo "make bench  - run the benchmarks in bench/ (slow; prints ratios)"
+	@echo "make fuzz   - fuzz every importer for FUZZ_SECONDS each (atheris); crashes go to fuzz/crashes/"
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "python3 is missing: apt-get install -y python3 python3-venv"; exit 1; }
@@ -25,16 +26,22 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
 
 typecheck: setup
 	$(BIN)/mypy
 
 # Two workers (the CI machine has two cores); a test file stays on one worker.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+PYTEST_ARGS ?= -n 2 --dist loadfile -m "not slow"
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 
 pytest: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+fuzz: setup
+	$(BIN)/pip install -q -e '.[fuzz]'
+	$(BIN)/python -m fuzz.run --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
 
 docs: setup
 	$(BIN)/python scripts/gen_cli_reference.py

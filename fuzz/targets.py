@@ -32,7 +32,7 @@ from nocontact.ingest import Planned, plan_sources
 from nocontact.model import Problem, Record, format_utc
 from nocontact.samples import DEMO_CASE
 from nocontact.sources import ArchiveError, FileSource, Source
-from nocontact.vault.events import insert_prepared, prepare, record_row
+from nocontact.vault.events import insert_prepared, make_storable, prepare, record_row
 from nocontact.vault.schema import apply_migrations
 
 __all__ = ["ALLOWED_ERRORS", "CONTEXT", "TARGETS", "Outcome", "Target", "run_target", "seeds_dir"]
@@ -133,6 +133,7 @@ class _Events:
 
     def insert(self, row: dict[str, object]) -> None:
         self.n += 1
+        make_storable(row)  # as the vault writer does: unstorable values become a counted problem
         p = prepare(row, dedupe_key=f"fuzz:{self.n}", attachments=[])
         insert_prepared(self.conn, [p], first_id=self.n, import_id=None, recorded_at="2026-01-01T00:00:00.000Z")
 

@@ -99,8 +99,11 @@ class FileSource:
                 p.relative_to(self.root.resolve())
             except ValueError:
                 continue
-            if p.is_file():
-                return FileSource(p, self.root, _display_for(p, self.root))
+            try:
+                if p.is_file():
+                    return FileSource(p, self.root, _display_for(p, self.root))
+            except OSError:  # a name longer than the file system allows, and the like
+                continue
         return None
 
     def local_path(self) -> Path | None:
@@ -202,6 +205,8 @@ def _damaged(display: str) -> ArchiveError:
 def check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
     """Refuse names that escape the archive, links, and members that inflate like a bomb."""
     name = info.filename
+    if not name:
+        raise ArchiveError("refused: the archive holds a member with an empty name")
     p = PurePosixPath(name.replace("\\", "/"))
     if name.startswith(("/", "\\")) or p.is_absolute() or (len(name) > 1 and name[1] == ":"):
         raise ArchiveError(f"refused: the archive names an absolute path ({name!r})")

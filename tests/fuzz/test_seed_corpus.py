@@ -18,12 +18,6 @@ from tests.fuzz.vault_state import import_bytes, state, verified
 
 #: (target, seed label) -> why it still crashes. The label is the seed file name before its hash.
 KNOWN_CRASHES: dict[tuple[str, str], str] = {
-    ("eml", "year_9999"): "Date at 9999-12-31 -14:00 overflows datetime in astimezone (_email_message._time)",
-    ("gmail_takeout_mbox", "year_9999"): "same overflow as eml, through the mbox importer",
-    ("google_voice_html", "year_9999_east"): "title 9999-12-31T23:59:59-14:00 overflows in astimezone (_time)",
-    ("google_voice_html", "year_1_west"): "title 0001-01-01T00:00:00+14:00 underflows in astimezone (_time)",
-    ("google_voice_html", "nested_divs"): "5000 nested tags in <q> give RecursionError in _text",
-    ("sms_backup_restore_calls", "duration_overflow"): "a 20-digit duration is kept as an int SQLite cannot store",
 }
 
 

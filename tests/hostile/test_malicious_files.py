@@ -479,9 +479,7 @@ OVERFLOWS = [
     pytest.param("sms_backup_restore_calls",
                  b'<?xml version="1.0"?>\n<calls count="1">\n  <call number="+13125550187" '
                  b'duration="99999999999999999999" date="1768093331037" type="3" presentation="1" />\n</calls>\n',
-                 id="calls-duration",
-                 marks=pytest.mark.xfail(strict=True, reason="a 20-digit duration is kept as a Python int; the "
-                                         "vault's INSERT raises OverflowError (SQLite INTEGER is 64-bit)")),
+                 id="calls-duration"),
     pytest.param("facebook_messenger_json",
                  b'{"participants": [{"name": "Casey Drummond"}, {"name": "Robin Hale"}], "messages": ['
                  b'{"sender_name": "Casey Drummond", "timestamp_ms": 123456789012345678901234567890, '
@@ -525,30 +523,23 @@ def _eml(date: bytes) -> bytes:
 
 
 DATES = [
-    pytest.param("eml", _eml(b"Fri, 31 Dec 9999 23:59:59 -1400"), id="eml-9999",
-                 marks=pytest.mark.xfail(strict=True, reason="astimezone(UTC) overflows past 9999-12-31 "
-                                         "(_email_message._time): OverflowError escapes the import")),
+    pytest.param("eml", _eml(b"Fri, 31 Dec 9999 23:59:59 -1400"), id="eml-9999"),
     pytest.param("eml", _eml(b"Sat, 1 Jan 0000 00:00:00 +0000"), id="eml-0000",
                  marks=pytest.mark.xfail(strict=True, reason="email.utils reads the year 0000 as 2000 (its two-digit "
                                          "year rule), so a year-0 Date is silently stored as 2000-01-01")),
-    pytest.param("google_voice_html", None, id="voice-9999",
-                 marks=pytest.mark.xfail(strict=True, reason="google_voice._time: astimezone(UTC) overflows")),
+    pytest.param("google_voice_html", None, id="voice-9999"),
     pytest.param("sms_backup_restore_sms", sms_xml(b"hi").replace(b'date="1768093331037"',
                                                                   b'date="-62167219200000"'), id="sms-0000"),
     pytest.param("sms_backup_restore_sms", sms_xml(b"hi").replace(b'date="1768093331037"',
                                                                   b'date="253402300800000"'), id="sms-10000"),
     pytest.param("whatsapp_android_txt", b"31/12/9999, 23:59 - Casey Drummond: the end\n"
-                                         b"13/01/0000, 10:00 - Casey Drummond: year zero\n", id="whatsapp-9999-0000",
-                 marks=pytest.mark.xfail(strict=True, reason="whatsapp.py:526 (when): 9999-12-31 23:59 local in "
-                                         "America/Chicago overflows converting to UTC (OverflowError)")),
+                                         b"13/01/0000, 10:00 - Casey Drummond: year zero\n", id="whatsapp-9999-0000"),
     pytest.param("telegram_desktop_json",
                  b'{"name": "Casey Drummond", "type": "personal_chat", "id": 7700998811, "messages": ['
                  b'{"id": 1, "type": "message", "date": "9999-12-31T23:59:59", '
                  b'"from": "Casey Drummond", "from_id": "user7700998811", "text": "late"},'
                  b'{"id": 2, "type": "message", "date": "0000-01-01T00:00:00", '
-                 b'"from": "Casey Drummond", "from_id": "user7700998811", "text": "early"}]}', id="telegram-naive",
-                 marks=pytest.mark.xfail(strict=True, reason="telegram_json.py:256 (_time): naive 9999-12-31T23:59:59 "
-                                         "in America/Chicago overflows converting to UTC (OverflowError)")),
+                 b'"from": "Casey Drummond", "from_id": "user7700998811", "text": "early"}]}', id="telegram-naive"),
 ]
 
 

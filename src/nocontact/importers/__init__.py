@@ -52,7 +52,10 @@ def identify(source: Source, head: bytes | None = None) -> tuple[Importer, Match
         head = source.head()
     claims: list[tuple[Importer, Match]] = []
     for imp in all_importers():
-        m = imp.sniff(source, head)
+        try:
+            m = imp.sniff(source, head)
+        except Exception:  # noqa: BLE001 - a damaged file must not stop the whole folder; it is not this format
+            m = None
         if m is not None:
             claims.append((imp, m))
     if not claims:

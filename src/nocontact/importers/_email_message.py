@@ -181,7 +181,10 @@ def _time(msg: Message, from_line: bytes | None) -> tuple[datetime, str, str, st
             if dt.tzinfo is None:
                 return (dt.replace(tzinfo=UTC), raw_s, "UTC",
                         "Date header with -0000 (no zone given), read as UTC")
-            return dt.astimezone(UTC), raw_s, _offset_text(dt), "offset in Date header"
+            try:
+                return dt.astimezone(UTC), raw_s, _offset_text(dt), "offset in Date header"
+            except OverflowError:
+                dt = None  # at the edge of the calendar: fall through to the From_ line or Received
     if from_line is not None:
         dt = parse_from_line_date(from_line)
         if dt is not None:
@@ -226,7 +229,7 @@ def _decode_text(part: Message, position: str, problems: list[Problem]) -> str:
         charset = "ASCII"
     try:
         return data.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, ValueError):
         problems.append(Problem("charset", position, f"a text part declares an unknown character set "
                                 f"({charset[:40]!r}); it was read as UTF-8 with replacement characters."))
         return data.decode("utf-8", "replace")

@@ -74,14 +74,28 @@ def _find(el: Any, tag: str, cls: str) -> Any:
 
 
 def _text(el: Any) -> str:
-    """The element's text with ``<br>`` as a newline, exactly as the page writes it."""
-    parts = [el.text or ""]
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() == "br":
-            parts.append("\n")
-        elif isinstance(child.tag, str):
-            parts.append(_text(child))
-        parts.append(child.tail or "")
+    """The element's text with ``<br>`` as a newline, exactly as the page writes it.
+
+    Walks the tree with an explicit stack, so deeply nested hostile markup cannot exhaust recursion.
+    """
+    parts: list[str] = []
+    stack: list[tuple[Any, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            if node is not el:
+                parts.append(node.tail or "")
+            continue
+        stack.append((node, True))
+        if node is not el:
+            if not isinstance(node.tag, str):
+                continue
+            if node.tag.lower() == "br":
+                parts.append("\n")
+                continue
+        parts.append(node.text or "")
+        for child in reversed(list(node)):
+            stack.append((child, False))
     return "".join(parts)
 
 
@@ -91,7 +105,10 @@ def _time(title: str | None) -> tuple[datetime, str]:
     dt = datetime.fromisoformat(s)
     if dt.tzinfo is None:
         raise ValueError("no offset")
-    return dt.astimezone(UTC), ("UTC" if s.endswith("Z") else s[-6:])
+    try:
+        return dt.astimezone(UTC), ("UTC" if s.endswith("Z") else s[-6:])
+    except OverflowError:
+        raise ValueError("time outside the calendar") from None
 
 
 def _seconds(iso: str | None) -> int | None:

@@ -115,6 +115,9 @@ class ChatDbImporter:
         try:
             yield from _wal_warning(source)
             yield from self._read(con, source)
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as e:
+            raise SourceError(f"{source.display}: this SQLite file is damaged and cannot be read "
+                              f"({type(e).__name__}: {str(e)[:80]}).") from None
         finally:
             con.close()
 

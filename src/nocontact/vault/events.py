@@ -30,6 +30,7 @@ __all__ = [
     "event_content",
     "iter_events",
     "log_incident",
+    "make_storable",
     "manual_row",
     "retract",
     "revise",
@@ -137,6 +138,44 @@ _INSERT_COLS = ("id", "dedupe_key", "import_id", *CONTENT_FIELDS, "occurred_us",
 INSERT_SQL = (f"INSERT INTO events({', '.join(_INSERT_COLS)}) "  # noqa: S608 - fixed column names
               f"VALUES ({', '.join('?' for _ in _INSERT_COLS)})")
 ATTACH_SQL = "INSERT INTO attachments(event_id, blob, sha256, size, name, mime, included) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _storable_text(v: str) -> str | None:
+    """``v`` if SQLite can store it as UTF-8, else a copy with each lone surrogate as U+FFFD."""
+    try:
+        v.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        return v.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def make_storable(row: dict[str, Any]) -> list[str]:
+    """Fix, in place, values no database could hold; return the names of the fields changed."""
+    fixed: list[str] = []
+    for k, v in row.items():
+        if type(v) is str:
+            new = _storable_text(v)
+            if new is not None:
+                row[k] = new
+                fixed.append(k)
+        elif type(v) is int and v not in _INT64:
+            row[k] = None
+            fixed.append(k)
+        elif k == "peers" and v:
+            peers = [[_storable_text(a) or a, _storable_text(b) or b] for a, b in v]
+            if peers != v:
+                row[k] = peers
+                fixed.append(k)
+        elif k == "extra" and v:
+            extra = {(_storable_text(a) or a): (_storable_text(b) or b) if isinstance(b, str) else b
+                     for a, b in v.items()}
+            if extra != v:
+                row[k] = extra
+                fixed.append(k)
+    return fixed
 
 
 _PEERS = CONTENT_FIELDS.index("peers")

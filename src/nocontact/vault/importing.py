@@ -19,7 +19,14 @@ from nocontact.importers.base import ImportContext, Importer, SourceError
 from nocontact.model import RECORD_CATEGORIES, Problem, Record, format_utc
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo
-from nocontact.vault.events import Prepared, insert_prepared, next_event_id, prepare, record_row
+from nocontact.vault.events import (
+    Prepared,
+    insert_prepared,
+    make_storable,
+    next_event_id,
+    prepare,
+    record_row,
+)
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
 
@@ -274,6 +281,13 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                     digest = rec.content_digest(importer.name, utc_text)
                     evrow = record_row(rec, fmt=importer.name, source_sha256=original.sha256,
                                        source_display=source.display, utc_text=utc_text)
+                    fixed = make_storable(evrow)
+                    if fixed:
+                        summary.problems.append({
+                            "kind": "unstorable", "position": rec.source_id,
+                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a lone "
+                                       "surrogate character, or a number beyond 64 bits); stored with U+FFFD or "
+                                       "left empty there. The original file keeps the exact bytes."})
                     n = ordinals.next(evrow["occurred_us"], digest) if rec.natural_key is None else 0
                     dkey = f"{digest.hex()}:{n}"
                     if dkey in pending_keys:
@@ -299,6 +313,12 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
             except (RecursionError, MemoryError):
                 raise ImportFailed(f"{source.display}: the file is built in a way nocontact refuses to read "
                                    "(nested too deeply or too large to hold)") from None
+            except (ImportFailed, OSError):
+                raise  # OSError: the disk (full, unreadable), not the file; said as such by the caller
+            except Exception as e:  # noqa: BLE001 - an importer bug must never leave half an import
+                raise ImportFailed(f"{source.display}: nocontact could not read this file: a part of it is "
+                                   f"damaged or unusual ({type(e).__name__} after {summary.records_read} "
+                                   "records). Nothing from it was added; please report this.") from None
             summary.records_by_kind = dict(kinds)
             body = {
                 "import_id": import_id, "source_sha256": original.sha256, "source_size": original.size,
