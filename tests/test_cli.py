@@ -223,3 +223,21 @@ class TestCase:
         assert r.code == 1
         assert "source_timezone: unknown time zone 'Mars/Olympus'" in r.err
 
+
+
+class TestImportAgain:
+    def test_a_new_identity_then_import_again_picks_up_skipped_messages(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """Messages from a number the person had not named are added by 'import --again' from the stored originals."""
+        case = json.loads(json.dumps(DEMO_CASE))
+        second = case["ex"]["identifiers"]["phones"].pop()
+        (env / "case1.json").write_text(json.dumps(case))
+        assert cli("case", "load", str(env / "case1.json")).code == 0
+        assert cli("import", str(ready)).code == 0
+        before = len(cli("events", "--format", "jsonl").out.splitlines())
+        assert cli("party", "add", "--phone", second).code == 0
+        r = cli("import", "--again")
+        assert r.code == 0, r.err
+        after = len(cli("events", "--format", "jsonl").out.splitlines())
+        assert after > before
+        again = cli("import", "--again")
+        assert "0 new records" in again.out

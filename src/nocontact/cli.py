@@ -43,8 +43,16 @@ app.add_typer(party_app, name="party")
 app.add_typer(boundary_app, name="boundary")
 app.add_typer(passphrase_app, name="passphrase")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def _consoles() -> tuple[Console, Console]:
+    """Made per run, so COLUMNS is read when the command runs; piped output is not cut at 80 columns."""
+    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else None
+    if width is None and not sys.stdout.isatty():
+        width = 160
+    return (Console(highlight=False, soft_wrap=True, width=width),
+            Console(stderr=True, highlight=False, soft_wrap=True, width=width))
+
+
+out, err = _consoles()
 
 VaultOpt = Annotated[Path | None, typer.Option("--vault", envvar="NOCONTACT_VAULT", show_envvar=True,
                                                help="The vault folder (default: your data folder).")]
@@ -786,6 +794,8 @@ _DISK_FULL = ("there is no room left on the disk (or the file grew past what thi
 
 
 def main() -> None:
+    global out, err
+    out, err = _consoles()
     try:
         rc = app(standalone_mode=False)
         if isinstance(rc, int) and rc:

@@ -21,13 +21,8 @@ HERE = Path(__file__).resolve().parent / "regressions"
 
 #: signature prefix (the file name before the hash) -> what is wrong, for the xfail reason.
 OPEN: dict[str, str] = {
-    "whatsapp_ios_zip/error_whatsapp_602": "WhatsAppZipImporter.sniff reads damaged deflate data: zlib.error is "
-                                           "not caught (the registry already treats it as no claim)",
     "UnicodeDecodeError_imessage_chatdb_295": "a table name that is not UTF-8 in sqlite_master makes _tables raise "
                                               "UnicodeDecodeError",
-    "EOFError_whatsapp_602": "WhatsAppZipImporter.sniff reads a truncated member: EOFError is not caught",
-    "UnicodeDecodeError_whatsapp_597": "WhatsAppZipImporter.sniff opens a zip whose UTF-8-flagged name is not "
-                                       "UTF-8: UnicodeDecodeError is not caught",
 }
 
 
@@ -55,7 +50,9 @@ FIXED: dict[str, str] = {
     "IndexError_sources_241": "a member with an empty name is refused by check_member",
     "UnicodeEncodeError_events_189": "the vault writer stores a lone surrogate as U+FFFD and counts a problem",
     "OverflowError_events_189": "the vault writer leaves a number beyond 64 bits empty and counts a problem",
-    "error_whatsapp_602": "the registry treats a sniff that raises as no claim",
+    "error_whatsapp_602": "the WhatsApp zip sniffer treats a damaged zip as not its format",
+    "EOFError_whatsapp_602": "as above, for a truncated member",
+    "UnicodeDecodeError_whatsapp_597": "as above, for a member name that is not UTF-8",
 }
 
 

@@ -80,11 +80,15 @@ def test_an_upload_is_imported_from_the_encrypted_store_without_a_plaintext_temp
 
 
 def test_a_zip_upload_is_imported_member_by_member(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A zipped WhatsApp export is opened from the encrypted blob."""
+    """A zipped WhatsApp export is read from the encrypted blob as one export, its photo included."""
     f = samples(tmp_path / "s")["WhatsApp Chat - Casey Drummond.zip"]
     r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
                              files={"file": (f.name, f.read_bytes(), "application/zip")})
-    assert r.status_code == 200 and "WhatsApp Chat - Casey Drummond.zip!/" in r.text
+    assert r.status_code == 200 and "WhatsApp Chat - Casey Drummond.zip" in r.text
+    with unlocked.vault() as v:
+        fmt = v.conn.execute("SELECT format FROM sources WHERE display = ?", (f.name,)).fetchone()
+        photos = v.conn.execute("SELECT count(*) FROM attachments WHERE included = 1").fetchone()[0]
+    assert fmt == ("whatsapp_ios_zip",) and photos >= 1
 
 
 def test_an_upload_without_the_token_stores_nothing(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]

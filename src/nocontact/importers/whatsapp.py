@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
@@ -84,7 +84,7 @@ from nocontact.importers._whatsapp_layout import (
 )
 from nocontact.importers.base import ImportContext, Match, SourceError
 from nocontact.model import AttachmentRef, Identifier, Problem, Record
-from nocontact.sources import ArchiveError, Source, ZipMemberSource, is_zip, zip_members
+from nocontact.sources import Archive, ArchiveError, Source, ZipMemberSource, is_zip, zip_members
 
 __all__ = [
     "IMPORTERS",
@@ -712,35 +712,45 @@ def _chat_member(names: list[str]) -> str | None:
     return txts[0] if len(txts) == 1 else None
 
 
+def _archive(source: Source) -> Archive | None:
+    """The zip to open: a file on disk, or (for an export stored in the vault) its seekable stream."""
+    path = source.local_path()
+    if path is not None:
+        return path
+    if isinstance(source, ZipMemberSource):
+        return None  # a zip inside a zip: its stream cannot seek
+    return source.open
+
+
 class WhatsAppZipImporter:
     """An export with media: a zip holding ``_chat.txt`` (iOS) or one ``WhatsApp Chat ... .txt``."""
 
     name = "whatsapp_ios_zip"
 
     def sniff(self, source: Source, head: bytes) -> Match | None:
-        path = source.local_path()
-        if not is_zip(head) or path is None:
+        archive = _archive(source)
+        if not is_zip(head) or archive is None:
             return None
         try:
-            with zipfile.ZipFile(path) as zf:
+            with zipfile.ZipFile(archive if isinstance(archive, Path) else archive()) as zf:
                 member = _chat_member(zf.namelist())
                 if member is None:
                     return None
                 with zf.open(member) as f:
                     inner = f.read(4096)
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, KeyError):
+        except Exception:  # noqa: BLE001 - a damaged zip is simply not a WhatsApp export we can read
             return None
         if not _looks_like_chat(inner):
             return None
         return Match(self.name, 90, f"zip holding a WhatsApp chat ({member})")
 
     def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:
-        path = source.local_path()
-        if path is None:
+        archive = _archive(source)
+        if archive is None:
             raise SourceError(f"{source.display}: a zip inside another archive cannot be read; "
                               "unpack the outer archive first.")
         try:
-            members = zip_members(path, source.display)
+            members = zip_members(archive, source.display)
         except ArchiveError as e:
             raise SourceError(f"{source.display} was not opened: {e}. WhatsApp never writes an "
                               "archive like this, so it may have been tampered with.") from None
