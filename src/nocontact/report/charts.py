@@ -30,7 +30,12 @@ _RC: dict[str, Any] = {"svg.fonttype": "path", "font.family": "DejaVu Sans", "fo
 
 
 class Charts(dict[str, str]):
-    """Chart name -> data: URI. Names: ``per_day``, ``heatmap``, ``cumulative``."""
+    """Chart name -> data: URI. Names: ``per_day``, ``heatmap``, ``cumulative``.
+
+    ``per_day_unit`` is what one bar of ``per_day`` counts ("day", "week", ...), for its caption.
+    """
+
+    per_day_unit: str = "day"
 
 
 def _num(dt: datetime) -> float:
@@ -52,27 +57,48 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _per_day(model: ReportModel) -> Figure:
+#: Bar widths the per-day chart may use, in days, with their axis wording. A 7-inch chart shows
+#: about 200 bars legibly; drawing one bar per day over years cost minutes and a huge SVG.
+_BINS: tuple[tuple[int, str], ...] = ((1, "day"), (7, "week"), (28, "4 weeks"), (91, "13 weeks"),
+                                      (364, "52 weeks"))
+_MAX_BARS = 200
+
+
+def _bin(n_days: int) -> tuple[int, str]:
+    """The narrowest bar width that keeps the chart at ``_MAX_BARS`` bars or fewer."""
+    for size, word in _BINS:
+        if n_days <= _MAX_BARS * size:
+            return size, word
+    size = -(-n_days // _MAX_BARS)
+    return size, f"{size} days"
+
+
+def _per_day(model: ReportModel) -> tuple[Figure, str]:
+    """Attempts per day by channel; over long spans per week (or wider) so it stays ~200 bars."""
     fig = Figure(figsize=(7.2, 2.6))
     ax = fig.add_subplot()
     pts = model.attempts_local
     if not pts:
         ax.text(0.5, 0.5, "No contact after the boundary", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-        return fig
+        return fig, "day"
     first = min(d.date() for d, _ in pts)
     if model.boundary_at_local is not None:
         first = min(first, model.boundary_at_local.date())
-    days = _days(first, max(d.date() for d, _ in pts))
+    last = max(d.date() for d, _ in pts)
+    size, word = _bin((last - first).days + 1)
+    starts = _days(first, last)[::size]
     channels = [c for c, _ in Counter(c for _, c in pts).most_common()]
-    counts = {c: Counter(d.date() for d, ch in pts if ch == c) for c in channels}
-    bottom = [0] * len(days)
-    xs = [_num(datetime(d.year, d.month, d.day)) for d in days]
-    width = 0.85
+    counts = {c: Counter((d.date() - first).days // size for d, ch in pts if ch == c) for c in channels}
+    bottom = [0] * len(starts)
+    xs = [_num(datetime(d.year, d.month, d.day)) + size / 2 - 0.5 for d in starts]
+    width = 0.85 * size
     for i, c in enumerate(channels):
-        ys = [counts[c].get(d, 0) for d in days]
-        ax.bar(xs, ys, width=width, bottom=bottom, label=_label(c), color=_PALETTE[i % len(_PALETTE)],
-               linewidth=0)
+        ys = [counts[c].get(k, 0) for k in range(len(starts))]
+        # Only the bars that have height: empty days are the axis, not thousands of invisible patches.
+        drawn = [k for k, y in enumerate(ys) if y]
+        ax.bar([xs[k] for k in drawn], [ys[k] for k in drawn], width=width, bottom=[bottom[k] for k in drawn],
+               label=_label(c), color=_PALETTE[i % len(_PALETTE)], linewidth=0)
         bottom = [b + y for b, y in zip(bottom, ys, strict=True)]
     if model.boundary_at_local is not None:
         b = _num(model.boundary_at_local.replace(tzinfo=None))
@@ -80,12 +106,12 @@ def _per_day(model: ReportModel) -> Figure:
         ax.annotate("boundary", xy=(b, max(bottom) or 1), xytext=(3, -2), textcoords="offset points",
                     color="#b00020", fontsize=8, va="top")
     ax.xaxis_date()
-    ax.set_ylabel("attempts per day")
+    ax.set_ylabel(f"attempts per {word}")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
     fig.autofmt_xdate(rotation=0, ha="center")
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
-    return fig
+    return fig, word
 
 
 def _heatmap(model: ReportModel) -> Figure:
@@ -135,7 +161,8 @@ def render_charts(model: ReportModel) -> Charts:
     """Draw the three charts for ``model``; each is a self-contained SVG data: URI."""
     out = Charts()
     with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
-        out["per_day"] = _svg(_per_day(model))
+        fig, out.per_day_unit = _per_day(model)
+        out["per_day"] = _svg(fig)
         out["heatmap"] = _svg(_heatmap(model))
         out["cumulative"] = _svg(_cumulative(model))
     return out
