@@ -22,24 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _common import peak_rss_mb, run_child
 
-def _rss_mb() -> float:
-    """Peak RSS of this process image (VmHWM, reset by exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+_rss_mb = peak_rss_mb
 
 
 def child_baseline(path: Path) -> dict[str, Any]:
@@ -112,12 +103,7 @@ def _vault_available() -> bool:
 
 
 def _run_child(mode: str, *args: object) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, *map(str, args)],
-                         check=False, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"the {mode} run failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return run_child(__file__, mode, *args)
 
 
 def _generate(folder: Path, target_mb: float, seed: int) -> tuple[Path, int]:

@@ -28,7 +28,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,18 +35,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import peak_rss_mb
+
 SEED = 7
 
 
-def _rss_mb() -> float:
-    """Peak RSS of this process image (VmHWM, reset by exec; ru_maxrss as a fallback)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+_rss_mb = peak_rss_mb
 
 
 def _ctx() -> Any:

@@ -50,6 +50,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import peak_rss_mb
+
 PASSPHRASE = "bench passphrase"
 TOKEN = "bench-token-0123456789"
 #: Sample modules and how many importer formats each writes (11 in all).
@@ -61,14 +63,7 @@ PAGES = ["/", "/boundary", "/documentation", "/documentation/timeline", "/docume
 WEB_RUNS = 20
 
 
-def _rss_mb() -> float:
-    """Peak RSS of this process image (VmHWM, reset by exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+_rss_mb = peak_rss_mb
 
 
 # ---- phases, each in its own process ---------------------------------------------------------------

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -34,20 +33,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from _common import peak_rss_mb
+
 PASSPHRASE = "bench passphrase"
 EX_PHONE = "+13125550187"
 ME_PHONE = "+13125550123"
 
 
-def _rss_mb() -> float:
-    """Peak RSS of this process image (VmHWM, reset by exec; ru_maxrss as a fallback)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+_rss_mb = peak_rss_mb
 
 
 # ---- synthetic input ---------------------------------------------------------------------------
