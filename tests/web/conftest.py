@@ -80,7 +80,7 @@ def web(tmp_path: Path, template_vault: Path) -> Web:
     root = tmp_path / "vault"
     shutil.copytree(template_vault, root)
     clock = Clock()
-    app = create_app(root, token=TOKEN, clock=clock, fast_kdf=True, idle_seconds=600,
+    app = create_app(root, token=TOKEN, clock=clock, fast_kdf=True, idle_seconds=600, derived_wait=60,
                      today=lambda: date(2026, 4, 21))
     with TestClient(app, base_url=BASE, follow_redirects=True) as client:
         yield Web(client, root, clock)

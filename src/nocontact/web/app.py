@@ -109,8 +109,13 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 def create_app(vault_root: Path, *, token: str | None = None, idle_seconds: float = 15 * 60,
                clock: Callable[[], float] = time.monotonic, fast_kdf: bool = False,
-               today: Callable[[], date] | None = None, sweep_every: float = 30.0) -> Starlette:
-    """The app for one vault. ``token`` is made fresh when not given; tests pass ``clock``/``today``."""
+               today: Callable[[], date] | None = None, sweep_every: float = 30.0,
+               derived_wait: float = 0.1) -> Starlette:
+    """The app for one vault. ``token`` is made fresh when not given; tests pass ``clock``/``today``.
+
+    ``derived_wait``: how long a page waits for figures being computed (``derived.py``) before
+    it shows the previous ones, marked as updating.
+    """
     sessions = Sessions(idle_seconds, clock)
 
     @contextlib.asynccontextmanager
@@ -136,5 +141,5 @@ def create_app(vault_root: Path, *, token: str | None = None, idle_seconds: floa
     )
     app.state.nc = AppConfig(vault_root=vault_root, token=token or new_token(), sessions=sessions,
                              templates=_templates(), fast_kdf=fast_kdf,
-                             today=today or (lambda: datetime.now(UTC).date()))
+                             today=today or (lambda: datetime.now(UTC).date()), derived_wait=derived_wait)
     return app

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from nocontact.vault.blobs import BlobInfo
 from nocontact.vault.store import Vault
+from nocontact.web.derived import Figures
 from nocontact.web.security import NEUTRAL_TITLE, token_matches
 from nocontact.web.session import Session, Sessions
 from nocontact.web.upload import StreamedForm, read_streamed_form
@@ -26,6 +27,7 @@ __all__ = [
     "AppConfig",
     "CsrfRefused",
     "Refused",
+    "figures_of",
     "form",
     "redirect",
     "render",
@@ -49,6 +51,8 @@ class AppConfig:
     templates: jinja2.Environment
     fast_kdf: bool = False
     today: Callable[[], Any] = field(default=lambda: None)
+    #: How long a page waits for figures being computed before it shows the last ones (seconds).
+    derived_wait: float = 0.1
 
 
 class Refused(Exception):
@@ -80,6 +84,12 @@ def vault_of(request: Request) -> Vault:
     if v is None:
         raise Refused("The vault is locked. Unlock it to continue.", 401)
     return v
+
+
+def figures_of(request: Request) -> tuple[Figures | None, bool]:
+    """The session's derived figures (``derived.py``) and whether they are current."""
+    cfg = config_of(request)
+    return session_of(request).derived.get(vault_of(request), cfg.today(), cfg.derived_wait)
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from nocontact.support import Helper
 from nocontact.vault.store import Vault
+from nocontact.web.derived import DerivedCache
 
 __all__ = ["Session", "Sessions"]
 
@@ -27,6 +28,8 @@ class Session:
     helper: Helper | None = None
     locked_for_idle: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
+    #: Figures and flag index derived from the open vault; cleared when it locks.
+    derived: DerivedCache = field(default_factory=DerivedCache)
 
     @property
     def unlocked(self) -> bool:
@@ -38,6 +41,7 @@ class Session:
 
     def close_vault(self) -> None:
         with self.lock:
+            self.derived.clear()
             if self.vault is not None:
                 try:
                     self.vault.close()

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from nocontact.analysis import FLAGS
 from nocontact.blobsource import plan_upload
 from nocontact.ingest import Planned, context_for_vault, import_planned
 from nocontact.support import triage_notes
@@ -31,9 +32,19 @@ from nocontact.vault.events import (
 from nocontact.vault.importing import ImportFailed
 from nocontact.vault.store import VaultError
 from nocontact.web import figures
-from nocontact.web.pages import Refused, redirect, render, session_of, streamed_form, vault_of, writable_vault
+from nocontact.web.download import blob_download, display_name
+from nocontact.web.pages import (
+    Refused,
+    figures_of,
+    redirect,
+    render,
+    session_of,
+    streamed_form,
+    vault_of,
+    writable_vault,
+)
 
-__all__ = ["INCIDENT_CHANNELS", "ROUTES"]
+__all__ = ["FLAG_CHOICES", "INCIDENT_CHANNELS", "ROUTES", "timeline_rows"]
 
 INCIDENT_CHANNELS: tuple[tuple[str, str], ...] = (
     ("in_person", "In person (turned up, followed, waited)"), ("call", "Phone call"), ("sms", "Text message"),
@@ -41,6 +52,12 @@ INCIDENT_CHANNELS: tuple[tuple[str, str], ...] = (
     ("gift", "Gift, letter or parcel"), ("other", "Other"),
 )
 PAGE = 50
+#: The timeline's flag filter: (value, label). Text flags come from ``nocontact.analysis``.
+FLAG_CHOICES: tuple[tuple[str, str], ...] = (
+    ("after_boundary", "After your boundary"),
+    *((f, figures.TEXT_FLAG_WORDS[f].capitalize()) for f in FLAGS),
+    ("attachment", "Has an attachment"), ("flagged", "Flagged by a helper"), ("manual", "Logged by you"),
+)
 
 
 async def documentation(request: Request) -> Response:
@@ -109,7 +126,7 @@ async def incident(request: Request) -> Response:
         assert eid is not None
         v.append_journal("manual_entry", {"event_id": eid, "content_hash": h,
                                           "attachments": [a["sha256"] for a in atts]})
-    return redirect(request, f"/documentation/event/{eid}")
+    return redirect(request, f"/documentation/event/{eid}?show=1")  # their own words: shown
 
 
 def load_event(conn: Any, eid: int) -> StoredEvent:
@@ -144,8 +161,13 @@ def _us(d: str, end: bool = False) -> int | None:
 
 
 def timeline_rows(conn: Any, flt: dict[str, str], boundary_us: int | None, before: tuple[int, int] | None,
-                  limit: int = PAGE) -> list[dict[str, Any]]:
-    """One page of events, newest first, filtered; flags are computed for the page only."""
+                  limit: int = PAGE, flag_ids: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+    """One page of events, newest first, filtered; flags are computed for the page only.
+
+    A text flag (``threat`` and the other ``nocontact.analysis`` flags) filters by ``flag_ids``,
+    the events the session's flag index (``derived.py``) found; scanning message text in SQL
+    would read every message on every page.
+    """
     where = ["e.id NOT IN (SELECT event_id FROM retractions)"]
     args: list[Any] = []
     if flt.get("channel"):
@@ -163,11 +185,11 @@ def timeline_rows(conn: Any, flt: dict[str, str], boundary_us: int | None, befor
         args.append(e)
     flag = flt.get("flag")
     if flag == "after_boundary" and boundary_us is not None:
-        where.append(f"e.occurred_us > ? AND e.direction IN {figures._in(figures.CONTACT_DIRECTIONS)}")
+        where.append(f"e.occurred_us > ? AND e.direction IN {figures.sql_in(figures.CONTACT_DIRECTIONS)}")
         args.append(boundary_us)
-    elif flag == "threat":
-        where.append("(" + " OR ".join("e.body LIKE ?" for _ in figures.THREAT_WORDS) + ")")
-        args.extend(f"%{w}%" for w in figures.THREAT_WORDS)
+    elif flag in FLAGS:
+        where.append("e.id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(list(flag_ids or ())))
     elif flag == "attachment":
         where.append("EXISTS (SELECT 1 FROM attachments a WHERE a.event_id = e.id)")
     elif flag == "flagged":
@@ -178,12 +200,29 @@ def timeline_rows(conn: Any, flt: dict[str, str], boundary_us: int | None, befor
         where.append("(e.occurred_us < ? OR (e.occurred_us = ? AND e.id < ?))")
         args.extend([before[0], before[0], before[1]])
     sql = ("SELECT e.id, e.occurred_at, e.occurred_us, e.channel, e.direction, e.kind, e.category, e.origin, "  # noqa: S608
-           "e.source_display, e.source_pos, e.content_hash, e.body, "
+           "e.source_display, e.source_pos, e.content_hash, e.subject, e.body, "
            "(SELECT count(*) FROM attachments a WHERE a.event_id = e.id) AS n_attachments FROM events e WHERE "
            + " AND ".join(where) + " ORDER BY e.occurred_us DESC, e.id DESC LIMIT ?")
     cur = conn.execute(sql, (*args, limit))
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    _apply_revisions(conn, rows)
+    return rows
+
+
+def _apply_revisions(conn: Any, rows: list[dict[str, Any]]) -> None:
+    """Corrected text replaces the original on the page (flags follow the correction)."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return
+    by: dict[int, dict[str, Any]] = {}
+    for eid, fields in conn.execute("SELECT event_id, fields FROM revisions WHERE event_id IN "
+                                    "(SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(ids),)):
+        by.setdefault(int(eid), {}).update(json.loads(fields))
+    for r in rows:
+        for k in ("subject", "body"):
+            if k in by.get(r["id"], {}):
+                r[k] = by[r["id"]][k]
 
 
 async def timeline(request: Request) -> Response:
@@ -198,15 +237,23 @@ async def timeline(request: Request) -> Response:
             before = (int(a), int(c))
         except ValueError:
             raise Refused("That page link is damaged; start from the first page.") from None
-    rows = timeline_rows(v.conn, flt, b_us, before)
+    fig, current = None, True
+    flag_ids: tuple[int, ...] | None = None
+    if flt["flag"] in FLAGS:
+        fig, current = figures_of(request)
+        flag_ids = fig.flag_ids.get(flt["flag"], ()) if fig else None
+    rows = [] if flt["flag"] in FLAGS and fig is None else timeline_rows(v.conn, flt, b_us, before,
+                                                                         flag_ids=flag_ids)
     flagged = {t.event_id for t in triage_notes(v, limit=500) if t.flagged}
     for r in rows:
         r["flags"] = figures.flags_for(r, b[0] if b else None, flagged)
         r.pop("body")
+        r.pop("subject")
     channels = [r[0] for r in v.conn.execute("SELECT DISTINCT channel FROM events ORDER BY 1")]
     nxt = f"{rows[-1]['occurred_us']}:{rows[-1]['id']}" if len(rows) == PAGE else None
     return render(request, "timeline.html", rows=rows, flt=flt, channels=channels, next_before=nxt,
-                  query={k: v for k, v in flt.items() if v})
+                  query={k: v for k, v in flt.items() if v}, flag_choices=FLAG_CHOICES,
+                  indexing=flt["flag"] in FLAGS and (fig is None or not current), fig=fig, current=current)
 
 
 async def event(request: Request) -> Response:
@@ -226,8 +273,23 @@ async def event(request: Request) -> Response:
     row["n_attachments"] = len(ev.attachments)
     flags = figures.flags_for(row, b[0] if b else None, flagged)
     extra = json.loads(row["extra"]) if isinstance(row["extra"], str) else row["extra"]
+    attachments = [(i, display_name(a.get("name"), i)) for i, a in enumerate(ev.attachments)]
     return render(request, "event.html", ev=ev, row=row, show=show, flags=flags, notes=triage_notes(v, eid),
-                  extra=extra)
+                  extra=extra, attachments=attachments)
+
+
+async def attachment(request: Request) -> Response:
+    """One attachment's bytes, decrypted as they are sent; never shown inline (see ``download.py``)."""
+    v = vault_of(request)
+    eid = int(request.path_params["event_id"])
+    index = int(request.path_params["index"])
+    atts = attachments_of(v.conn, eid)
+    if not 0 <= index < len(atts):
+        raise Refused("There is no such attachment.", 404)
+    a = atts[index]
+    if not a.get("blob"):
+        raise Refused("This attachment was not included in the export, so the vault does not hold it.", 404)
+    return blob_download(v, str(a["blob"]), display_name(a.get("name"), index))
 
 
 ROUTES = [
@@ -236,4 +298,5 @@ ROUTES = [
     Route("/documentation/incident", incident, methods=["POST"]),
     Route("/documentation/timeline", timeline, methods=["GET"]),
     Route("/documentation/event/{event_id:int}", event, methods=["GET"]),
+    Route("/documentation/event/{event_id:int}/attachment/{index:int}", attachment, methods=["GET"]),
 ]

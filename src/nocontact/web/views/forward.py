@@ -1,5 +1,8 @@
 """Moving forward: progress over time, archive the case (read-only), secure destroy.
 
+The monthly chart counts attempts as ``nocontact.analysis`` does, from the session's figures
+(``derived.py``): computed once per change in the background, not on every visit.
+
 Each of the last two needs a typed confirmation; destroy also needs the passphrase again.
 """
 
@@ -12,11 +15,11 @@ from starlette.routing import Route
 from nocontact.closure import archive_case, destroy_vault, is_archived, reopen_case
 from nocontact.selfcare import checkins
 from nocontact.vault.store import Vault, VaultError
-from nocontact.web import figures
 from nocontact.web.charts import bar_chart
 from nocontact.web.pages import (
     Refused,
     config_of,
+    figures_of,
     form,
     redirect,
     render,
@@ -30,15 +33,16 @@ __all__ = ["ROUTES"]
 
 async def forward_page(request: Request, status: int = 200, error: str | None = None) -> Response:
     v = vault_of(request)
-    months = figures.monthly_counts(v.conn)[-24:]
-    chart = bar_chart(months, what="contacts from them", label_every=max(1, len(months) // 8))
+    fig, current = figures_of(request)
+    months = fig.months()[-24:] if fig else []
+    chart = bar_chart(months, what="contacts from them", label_every=max(1, len(months) // 8)) if fig else None
     cs = checkins(v)
     by_month: dict[str, list[int]] = {}
     for c in cs:
         by_month.setdefault(c.day.strftime("%Y-%m"), []).append(c.safe)
     safety = [(m, round(sum(x) / len(x), 1)) for m, x in sorted(by_month.items())][-12:]
     return render(request, "forward.html", status=status, chart=chart, safety=safety, archived=is_archived(v),
-                  error=error)
+                  error=error, fig=fig, current=current)
 
 
 async def archive(request: Request) -> Response:

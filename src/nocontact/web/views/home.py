@@ -1,4 +1,8 @@
-"""Home: two counters, the trend of the last weeks, and what needs attention, in a calm tone."""
+"""Home: two counters, the trend of the last weeks, and what needs attention, in a calm tone.
+
+The counters and the chart come from ``nocontact.analysis`` (via ``derived.py``): the same
+definitions of "attempt" and "your own contact" as the report, so the two never disagree.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +15,15 @@ from starlette.routing import Route
 from nocontact.closure import is_archived
 from nocontact.selfcare import checkins
 from nocontact.support import triage_notes
-from nocontact.vault.events import current_boundary, current_case
-from nocontact.web import figures
+from nocontact.vault.events import current_case
 from nocontact.web.charts import bar_chart
-from nocontact.web.pages import config_of, render, vault_of
+from nocontact.web.derived import Figures
+from nocontact.web.pages import config_of, figures_of, render, vault_of
 
 __all__ = ["ROUTES"]
 
 
-def _attention(request: Request, today: date, c: figures.Counters) -> list[tuple[str, str, str]]:
+def _attention(request: Request, today: date, fig: Figures | None) -> list[tuple[str, str, str]]:
     """(what, why it matters, where to go) — only things the person can do something about."""
     v = vault_of(request)
     out: list[tuple[str, str, str]] = []
@@ -27,7 +31,7 @@ def _attention(request: Request, today: date, c: figures.Counters) -> list[tuple
     if not case.ex.phones and not case.ex.emails and not case.ex.display_names():
         out.append(("Say who they are", "Without their numbers or names, imports cannot tell their messages "
                     "from everyone else's. Use 'nocontact case load' or 'nocontact party add'.", "/documentation"))
-    if c.boundary is None:
+    if v.conn.execute("SELECT 1 FROM boundaries LIMIT 1").fetchone() is None:
         out.append(("Record your boundary message", "Once you have asked for no contact, every contact after "
                     "it counts. Record when and how you sent it.", "/boundary"))
     flagged = [t for t in triage_notes(v, limit=20) if t.flagged]
@@ -37,7 +41,8 @@ def _attention(request: Request, today: date, c: figures.Counters) -> list[tuple
     recent = checkins(v, since=today - timedelta(days=7))
     if not recent:
         out.append(("A short check-in", "How you are doing matters too. It takes a minute.", "/selfcare"))
-    if c.last_from_them and (today - c.last_from_them.date()).days <= 2:
+    days = fig.progress.days_since_last_attempt if fig else None
+    if days is not None and days <= 2:
         out.append(("They made contact recently", "If you feel unsafe, talk to someone on your support page. "
                     "In danger, call your emergency number.", "/support"))
     return out
@@ -46,13 +51,13 @@ def _attention(request: Request, today: date, c: figures.Counters) -> list[tuple
 async def home(request: Request) -> Response:
     v = vault_of(request)
     today = config_of(request).today()
-    b = current_boundary(v)
-    c = figures.counters(v.conn, b[0] if b else None)
-    weeks = figures.weekly_counts(v.conn, today, 12)
-    chart = bar_chart([(w.strftime("%d %b"), n) for w, n in weeks], what="contacts from them",
-                      label_every=2)
-    return render(request, "home.html", c=c, days_them=c.days_since_them(today), days_me=c.days_since_me(today),
-                  chart=chart, attention=_attention(request, today, c), archived=is_archived(v))
+    fig, current = figures_of(request)
+    chart = bar_chart([(w.strftime("%d %b"), n) for w, n in fig.weeks(today, 12)], what="contacts from them",
+                      label_every=2) if fig else None
+    return render(request, "home.html", fig=fig, current=current, chart=chart,
+                  days_them=fig.progress.days_since_last_attempt if fig else None,
+                  days_me=fig.progress.days_since_last_own_contact if fig else None,
+                  attention=_attention(request, today, fig), archived=is_archived(v))
 
 
 ROUTES = [Route("/", home, methods=["GET"])]

@@ -6,17 +6,21 @@ Nothing here is legal advice, and the page says so first.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from nocontact.bundle.build import BundleOptions
 from nocontact.eventlog import event_dicts, write_csv
 from nocontact.vault.events import current_boundary, current_case, iter_events
-from nocontact.web.pages import form, render, vault_of
+from nocontact.web.bundling import bundle_bytes
+from nocontact.web.download import bytes_download
+from nocontact.web.pages import Refused, form, render, session_of, vault_of
 from nocontact.web.resources import COUNTRIES, country_data, default_country
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "bundle_name"]
 
 
 async def legal_page(request: Request) -> Response:
@@ -45,8 +49,24 @@ async def events_csv(request: Request) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="events.csv"'})
 
 
+def bundle_name() -> str:
+    return f"nocontact-bundle-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.zip"
+
+
+async def bundle(request: Request) -> Response:
+    """The evidence bundle, built in memory (``bundling.py``) and sent as a file to save."""
+    f = await form(request)
+    v = vault_of(request)
+    if session_of(request).helper is not None:
+        raise Refused("A helper account cannot make an evidence bundle.", 403)
+    name = bundle_name()
+    data = bundle_bytes(v, name, BundleOptions(include_report=f.get("include_report", "") == "1"))
+    return bytes_download(data, name)
+
+
 ROUTES = [
     Route("/legal", legal_page, methods=["GET"]),
     Route("/legal/report", report, methods=["POST"]),
     Route("/legal/events.csv", events_csv, methods=["POST"]),
+    Route("/legal/bundle", bundle, methods=["POST"]),
 ]

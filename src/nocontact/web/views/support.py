@@ -30,6 +30,7 @@ from nocontact.support import (
 from nocontact.vault.events import current_boundary, current_case, iter_events
 from nocontact.vault.store import Vault, VaultError
 from nocontact.web import figures
+from nocontact.web.download import bytes_download
 from nocontact.web.pages import (
     Refused,
     config_of,
@@ -44,11 +45,18 @@ from nocontact.web.views.documentation import timeline_rows
 
 __all__ = ["ROUTES", "share_payload"]
 
-SHARE_WHAT = (("report", "The report (PDF)"), ("events", "The list of their contacts (CSV)"))
+SHARE_WHAT = (("report", "The report (PDF)"), ("events", "The list of their contacts (CSV)"),
+              ("bundle", "The evidence bundle (zip: originals, events, journal, report, checker)"))
 
 
 def share_payload(vault: Vault, what: str) -> tuple[str, bytes]:
     """The file to share, built in memory: never written to disk unencrypted."""
+    if what == "bundle":
+        from nocontact.web.bundling import bundle_bytes
+        from nocontact.web.views.legal import bundle_name
+
+        name = bundle_name()
+        return name, bundle_bytes(vault, name)
     if what == "report":
         from nocontact.report import report_pdf_bytes
 
@@ -109,8 +117,7 @@ async def share(request: Request) -> Response:
     except ShareError as e:
         return _page(request, status=400, error=str(e))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(sealed, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="shared-{stamp}.ncshare"'})
+    return bytes_download(sealed, f"shared-{stamp}.ncshare")
 
 
 async def new_helper(request: Request) -> Response:

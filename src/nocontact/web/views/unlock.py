@@ -59,6 +59,8 @@ async def unlock(request: Request) -> Response:
         s.helper = helper
         s.locked_for_idle = False
     ensure_pillars(vault)
+    if helper is None:  # start counting now, so Home has its figures by the time it is read
+        s.derived.get(vault, config_of(request).today())
     return redirect(request, "/helper" if helper else "/")
 
 

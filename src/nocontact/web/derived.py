@@ -1,0 +1,277 @@
+"""The figures and flag index the pages show, from ``nocontact.analysis``, kept in memory per unlock.
+
+Why this shape, and not SQL or a table in the vault:
+
+* Same numbers as the report. Home's counters, the weekly and monthly charts and the timeline's
+  text flags come from ``nocontact.analysis`` (``progress``, ``count_attempts``, the flag rules)
+  over the rows of ``nocontact.eventlog.event_dicts``: the functions the report uses, on the
+  rows the events export holds. Web and report cannot disagree, because there is one definition.
+* Fast pages. Running those functions over 100,000 events takes seconds, so it never happens in a
+  request. A background thread computes the figures on a second, read-only connection inside one
+  read transaction (a consistent snapshot), and pages read the last result.
+* Incremental. Each event's export row is derived once and kept in a compact form (the fields
+  the analysis reads, plus its flags); a later change derives only new or corrected events.
+  Everything is derived again only when the case (who the ex is) or the flag rules change.
+* Not evidence, never stored. Flags and counts are derived from the events and the rules; they
+  are not written to the vault, so they never enter the journal, verify or the bundle, and a
+  rules change needs no migration. The cost is one background pass per unlock (about half a
+  minute for 100,000 events on a small laptop); pages say "still counting" meanwhile.
+* Dropped on lock. The cache belongs to the session and is cleared when the vault locks, so no
+  derived data outlives the key.
+
+The cache is keyed by what the figures depend on: the highest event, revision, retraction, case
+and boundary ids, the rules and the day (counters are "days since" as of today). A check-in or a
+helper's note does not change that key, so it costs nothing here.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nocontact.analysis import Progress, count_attempts, default_rules, progress
+from nocontact.eventlog import event_dicts
+from nocontact.vault.events import StoredEvent, current_boundary, current_case
+from nocontact.vault.store import Vault
+
+__all__ = ["ANALYSIS_FIELDS", "DerivedCache", "Figures", "Key", "rules_digest"]
+
+#: The export fields the analysis functions read (see ``nocontact.analysis._rows``); compact rows
+#: keep only these, so 100,000 events fit in tens of megabytes instead of holding every text.
+ANALYSIS_FIELDS = ("event_id", "utc", "category", "direction", "party", "channel", "identifier", "call_type",
+                   "retracted", "flags")
+
+
+@dataclass(frozen=True)
+class Key:
+    """What the figures depend on; a different key means the figures must be computed again."""
+
+    max_event: int
+    max_revision: int
+    retractions: tuple[int, int]
+    case_version: int
+    boundary_version: int
+    rules: str
+    today: date
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the pages show, all computed by ``nocontact.analysis`` over the export rows."""
+
+    key: Key
+    boundary: datetime | None
+    zone: ZoneInfo
+    progress: Progress
+    attempts_total: int
+    attempts_after_boundary: int
+    by_week: dict[str, int]
+    by_month: dict[str, int]
+    flag_ids: dict[str, tuple[int, ...]]
+    events: int
+
+    def weeks(self, end: date, n: int = 12) -> list[tuple[date, int]]:
+        """Attempts per local week (Monday first) for the ``n`` weeks up to ``end``."""
+        last = end - timedelta(days=end.weekday())
+        first = last - timedelta(weeks=n - 1)
+        return [(first + timedelta(weeks=i), self.by_week.get((first + timedelta(weeks=i)).isoformat(), 0))
+                for i in range(n)]
+
+    def months(self) -> list[tuple[str, int]]:
+        """Attempts per local calendar month, oldest first, months without any included."""
+        if not self.by_month:
+            return []
+        keys = sorted(self.by_month)
+        y, m = map(int, keys[0].split("-"))
+        ly, lm = map(int, keys[-1].split("-"))
+        out: list[tuple[str, int]] = []
+        while (y, m) <= (ly, lm):
+            k = f"{y:04d}-{m:02d}"
+            out.append((k, self.by_month.get(k, 0)))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+def rules_digest() -> str:
+    """A digest of the flag rules in use: a rules change re-derives every event's flags."""
+    h = hashlib.sha256()
+    for r in default_rules().rules:
+        h.update(json.dumps([r.name, r.flag, r.pattern, r.case_sensitive]).encode())
+    return h.hexdigest()[:16]
+
+
+def current_key(conn: Any, today: date) -> Key:
+    """The key of the vault as it is now: a few index look-ups, cheap enough for every request."""
+    def one(sql: str) -> int:
+        row = conn.execute(sql).fetchone()
+        return int(row[0] or 0)
+
+    ret = conn.execute("SELECT count(*), coalesce(max(rowid), 0) FROM retractions").fetchone()
+    return Key(one("SELECT max(id) FROM events"), one("SELECT max(id) FROM revisions"),
+               (int(ret[0]), int(ret[1])), one("SELECT max(id) FROM case_versions"),
+               one("SELECT max(id) FROM boundaries"), rules_digest(), today)
+
+
+def _events(conn: Any, where: str, args: tuple[Any, ...]) -> Iterator[StoredEvent]:
+    """Events matching ``where`` with their corrections applied, like ``iter_events`` for a subset.
+
+    Attachments are left out: no analysis function reads them, and the compact rows drop them.
+    """
+    revisions: dict[int, dict[str, Any]] = {}
+    for event_id, fields in conn.execute("SELECT event_id, fields FROM revisions ORDER BY id"):
+        revisions.setdefault(int(event_id), {}).update(json.loads(fields))
+    cur = conn.execute(f"SELECT * FROM events WHERE {where} ORDER BY id", args)  # noqa: S608 (fixed clauses)
+    cols = [d[0] for d in cur.description]
+    for values in cur:
+        row = dict(zip(cols, values, strict=True))
+        eid = int(row["id"])
+        ev = StoredEvent(eid, row, [])
+        if eid in revisions:
+            ev.row = {**row, **revisions[eid]}
+            ev.revised = True
+        yield ev
+
+
+def _compact(row: dict[str, Any], occurred_us: int) -> tuple[int, int, dict[str, Any]]:
+    keep = {k: row[k] for k in ANALYSIS_FIELDS}
+    keep["flags"] = tuple(keep["flags"])
+    if row["category"] == "system":  # block notices are recognised by their text
+        keep["body"] = row["body"]
+    return occurred_us, int(row["event_id"]), keep
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass
+class _State:
+    rows: dict[int, tuple[int, int, dict[str, Any]]] = field(default_factory=dict)
+    max_event: int = 0
+    max_revision: int = 0
+    case_version: int = -1
+    rules: str = ""
+
+
+class DerivedCache:
+    """One session's figures: computed in the background, read by pages, dropped on lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        self._state = _State()
+        self._figures: Figures | None = None
+        self._running: Key | None = None
+        self._generation = 0
+        self.last_error: str | None = None
+
+    def clear(self) -> None:
+        """Forget everything (the vault locked); a computation still running is discarded."""
+        with self._lock:
+            self._generation += 1
+            self._state = _State()
+            self._figures = None
+            self._running = None
+            self._done.notify_all()
+
+    def get(self, vault: Vault, today: date, wait_s: float = 0.0) -> tuple[Figures | None, bool]:
+        """The figures and whether they are current; starts a computation when they are not.
+
+        Waits up to ``wait_s`` for a current result. Returns the last result (``False``: it is
+        from before the latest change) or ``None`` when nothing was computed yet.
+        """
+        key = current_key(vault.conn, today)
+        with self._lock:
+            if self._figures is not None and self._figures.key == key:
+                return self._figures, True
+            if self._running is None:
+                self._start(vault, key)
+            if wait_s > 0:
+                self._done.wait_for(lambda: self._figures is not None and self._figures.key == key
+                                    or self._running is None, timeout=wait_s)
+            fig = self._figures
+            return fig, fig is not None and fig.key == key
+
+    def _start(self, vault: Vault, key: Key) -> None:
+        self._running = key
+        gen = self._generation
+        reader = copy.copy(vault)
+        reader.conn = vault._connect(vault.db_key)  # a second connection: reads never join a write
+        t = threading.Thread(target=self._run, args=(reader, key.today, gen), name="nocontact-figures",
+                             daemon=True)
+        t.start()
+
+    def _run(self, reader: Vault, today: date, gen: int) -> None:
+        try:
+            reader.conn.execute("BEGIN")  # one snapshot: the key and the rows agree
+            key = current_key(reader.conn, today)
+            figures = self._compute(reader, key, gen)
+            reader.conn.execute("COMMIT")
+            with self._lock:
+                if gen == self._generation and figures is not None:
+                    self._figures = figures
+                    self.last_error = None
+        except Exception as e:  # noqa: BLE001 - a page shows the error; the app keeps working
+            with self._lock:
+                self.last_error = f"{type(e).__name__}: {e}"
+        finally:
+            reader.conn.close()
+            with self._lock:
+                if gen == self._generation:
+                    self._running = None
+                self._done.notify_all()
+
+    def _compute(self, reader: Vault, key: Key, gen: int) -> Figures | None:
+        with self._lock:
+            st = self._state
+        conn = reader.conn
+        case = current_case(reader)
+        b = current_boundary(reader)
+        boundary = b[0] if b else None
+        if st.case_version != key.case_version or st.rules != key.rules:
+            st = _State(case_version=key.case_version, rules=key.rules)
+        fresh = list(_events(conn, "id > ?", (st.max_event,)))
+        revised: list[StoredEvent] = []
+        if key.max_revision > st.max_revision:
+            ids = [int(r[0]) for r in conn.execute("SELECT DISTINCT event_id FROM revisions WHERE id > ? AND "
+                                                   "event_id <= ?", (st.max_revision, st.max_event))]
+            if ids:
+                revised = list(_events(conn, "id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)))
+        rules = default_rules()
+        for ev in fresh + revised:
+            for row in event_dicts([ev], case, boundary, rules=rules):
+                st.rows[ev.id] = _compact(row, int(ev.row["occurred_us"]))
+        st.max_event, st.max_revision = key.max_event, key.max_revision
+        with self._lock:
+            if gen != self._generation:
+                return None
+            self._state = st
+        retracted = {int(r[0]) for r in conn.execute("SELECT event_id FROM retractions")}
+        ordered = sorted((v for k, v in st.rows.items() if k not in retracted), key=lambda t: (t[0], t[1]))
+        rows = [r for _, _, r in ordered]
+        zone = _zone(case.source_timezone)
+        now = datetime.combine(key.today, time(23, 59, 59), zone)
+        every = count_attempts(rows, None, zone)
+        after = count_attempts(rows, boundary, zone) if boundary else every
+        by_month: dict[str, int] = {}
+        for day, fig in every.by_day.items():
+            by_month[day[:7]] = by_month.get(day[:7], 0) + fig.count
+        flag_ids: dict[str, list[int]] = {}
+        for r in rows:
+            for f in r["flags"]:
+                flag_ids.setdefault(f, []).append(int(r["event_id"]))
+        return Figures(key=key, boundary=boundary, zone=zone,
+                       progress=progress(rows, boundary, zone, now, weeks=12),
+                       attempts_total=every.total.count, attempts_after_boundary=after.total.count,
+                       by_week={k: v.count for k, v in every.by_week.items()}, by_month=by_month,
+                       flag_ids={k: tuple(v) for k, v in flag_ids.items()}, events=len(rows))
