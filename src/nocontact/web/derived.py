@@ -248,9 +248,9 @@ class DerivedCache:
             if ids:
                 revised = list(_events(conn, "id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)))
         rules = default_rules()
-        for ev in fresh + revised:
-            for row in event_dicts([ev], case, boundary, rules=rules):
-                st.rows[ev.id] = _compact(row, int(ev.row["occurred_us"]))
+        todo = fresh + revised
+        for ev, row in zip(todo, event_dicts(todo, case, boundary, rules=rules), strict=True):
+            st.rows[ev.id] = _compact(row, int(ev.row["occurred_us"]))
         st.max_event, st.max_revision = key.max_event, key.max_revision
         with self._lock:
             if gen != self._generation:
