@@ -175,7 +175,7 @@ def test_pages_say_they_are_still_counting_until_the_figures_are_ready(
     monkeypatch.setattr(DerivedCache, "_start", lambda self, vault, key: setattr(self, "_running", key))
     unlocked.client.app.state.nc.derived_wait = 0.0  # type: ignore[attr-defined]
     home = unlocked.client.get("/").text
-    assert "Counting the entries in your vault" in home and '<meta http-equiv="refresh" content="3">' in home
+    assert "Counting the entries in your vault" in home and 'data-reload-after="3"' in home
     tl = unlocked.client.get("/documentation/timeline?flag=threat").text
     assert "Counting the entries" in tl and "<tbody>" not in tl
     assert "Counting" not in unlocked.client.get("/documentation/timeline").text

@@ -23,6 +23,13 @@
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
+  // Figures still being counted (derived.py): reload the page once they may be ready. No meta
+  // refresh: a refresh the page itself asks for is what a hostile page would use, and tests forbid it.
+  var wait = document.querySelector("[data-reload-after]");
+  if (wait) {
+    window.setTimeout(function () { window.location.reload(); },
+                      1000 * Math.max(1, parseInt(wait.getAttribute("data-reload-after"), 10) || 3));
+  }
   // Template buttons: fill the textarea without leaving the page.
   document.addEventListener("click", function (e) {
     var b = e.target.closest("[data-fill-from]");
