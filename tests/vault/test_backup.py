@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,3 +87,84 @@ class TestBackup:
         info = backup(filled, tmp_path / "ok.ncbackup")
         with pytest.raises(VaultError, match="not empty"):
             restore(info.path, filled.root, "pw")
+
+
+def _rewrite_manifest(src: Path, dst: Path, edit: Callable[[dict[str, Any]], object]) -> None:
+    """Copy a backup, changing only its manifest (as a newer nocontact, or a careless tool, might write it)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "MANIFEST.json":
+                manifest = json.loads(data)
+                edited = edit(manifest)
+                data = edited if isinstance(edited, bytes) else json.dumps(manifest).encode()
+            zout.writestr(item, data)
+
+
+class TestRestoreChecksTheManifest:
+    def test_a_backup_from_a_newer_nocontact_is_refused_plainly(self, filled: Vault, tmp_path: Path) -> None:
+        """A manifest in a future format version is refused with a sentence saying to update nocontact."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        future = tmp_path / "future.ncbackup"
+        _rewrite_manifest(info.path, future, lambda m: m.update(version=2))
+        with pytest.raises(VaultError, match=r"format version 2.*newer nocontact.*Nothing was restored"):
+            restore(future, tmp_path / "restored", "pw")
+        assert not (tmp_path / "restored").exists()
+        assert not list(tmp_path.glob("restored.restoring-*"))
+
+    @pytest.mark.parametrize(("edit", "expected"), [
+        (lambda m: m.update(format="something-else"), "does not say so"),
+        (lambda m: m.update(version="1"), "format version '1'"),
+        (lambda m: m.pop("files"), "no list of files"),
+        (lambda m: b"{not json", "is damaged"),
+    ], ids=["other format", "version as text", "no files", "not json"])
+    def test_a_manifest_that_is_not_ours_restores_nothing(self, filled: Vault, tmp_path: Path,
+                                                          edit: Callable[[dict[str, Any]], object],
+                                                          expected: str) -> None:
+        """A manifest of another format, an odd version, no file list or broken JSON is refused by name."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        odd = tmp_path / "odd.ncbackup"
+        _rewrite_manifest(info.path, odd, edit)
+        with pytest.raises(VaultError, match=expected):
+            restore(odd, tmp_path / "restored", "pw")
+        assert not (tmp_path / "restored").exists()
+
+    def test_a_backup_holding_an_entry_twice_is_refused(self, filled: Vault, tmp_path: Path) -> None:
+        """Two zip entries with the same name (the second would silently win) are refused."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        twice = tmp_path / "twice.ncbackup"
+        shutil.copy(info.path, twice)
+        with zipfile.ZipFile(twice, "a") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("header.json", "{}")
+        with pytest.raises(VaultError, match="same entry twice"):
+            restore(twice, tmp_path / "restored", "pw")
+        assert not (tmp_path / "restored").exists()
+
+
+class TestRestoreTarget:
+    def test_a_restore_into_an_empty_folder_fills_it(self, filled: Vault, tmp_path: Path) -> None:
+        """An empty folder made for the restore is replaced by the verified vault in one rename."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        target = tmp_path / "restored"
+        target.mkdir()
+        assert restore(info.path, target, "pw").ok
+        with Vault.open(target, "pw") as r:
+            assert count(r) == count(filled)
+        assert not list(tmp_path.glob("restored.restoring-*"))
+
+    def test_a_restore_onto_a_file_is_refused(self, filled: Vault, tmp_path: Path) -> None:
+        """A file where the vault folder should go is left alone and named."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        (tmp_path / "restored").write_bytes(b"mine")
+        with pytest.raises(VaultError, match="a file is there"):
+            restore(info.path, tmp_path / "restored", "pw")
+        assert (tmp_path / "restored").read_bytes() == b"mine"
+
+    def test_restored_files_are_readable_by_their_owner_only(self, filled: Vault, tmp_path: Path) -> None:
+        """Every restored file is mode 0600 and every folder 0700, whatever the umask."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        restore(info.path, tmp_path / "restored", "pw")
+        root = tmp_path / "restored"
+        modes = {p.relative_to(root).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*")
+                 if p.name in ("header.json", "vault.db") or p.parent.parent.name == "blobs" or p.is_dir()}
+        assert modes and all(m == (0o700 if (root / n).is_dir() else 0o600) for n, m in modes.items()), modes

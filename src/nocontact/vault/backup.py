@@ -4,6 +4,11 @@ The backup is an uncompressed zip of the vault's own encrypted parts (a consiste
 the database, every blob, the header) plus a MANIFEST with the SHA-256 of each. Nothing is
 decrypted to make it, so the file is as safe as the vault. What it reveals is what the vault's
 folder reveals: the number and sizes of stored files and the header (no secrets).
+
+Restoring is all or nothing: the backup is unpacked into a staging folder next to the target,
+opened and verified there, and only then renamed onto the target in one step. A restore killed at
+any moment leaves no vault at the target (at worst a ``<target>.restoring-…`` folder, which is not
+a vault anyone opens by mistake), and it only ever reads the backup file.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from nocontact.vault.verify import VerifyReport, verify_vault
 __all__ = ["BackupInfo", "backup", "restore"]
 
 MANIFEST = "MANIFEST.json"
+BACKUP_FORMAT = "nocontact-backup"
+BACKUP_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,8 @@ def backup(vault: Vault, out: Path) -> BackupInfo:
             for path, arc in members:
                 manifest[arc] = _sha256_file(path)
                 zf.write(path, arc)
-            zf.writestr(MANIFEST, json.dumps({"format": "nocontact-backup", "version": 1, "created_at": utc_now(),
+            zf.writestr(MANIFEST, json.dumps({"format": BACKUP_FORMAT, "version": BACKUP_VERSION,
+                                              "created_at": utc_now(),
                                               "vault_id": vault.vault_id, "journal_head": head,
                                               "journal_seq": seq, "files": manifest}, indent=1, sort_keys=True))
         with open(partial, "rb") as f:
@@ -94,9 +102,56 @@ def _allowed(name: str) -> bool:
             for c in parts[1] + parts[2]) and parts[2].startswith(parts[1]))
 
 
+def _manifest_files(backup_file: Path, raw: bytes) -> dict[str, str]:
+    """The manifest's file list, after checking it is a backup format this nocontact reads."""
+    try:
+        manifest = json.loads(raw)
+    except ValueError:
+        raise VaultError(f"{backup_file}: not a nocontact backup (its {MANIFEST} is damaged). "
+                         "Nothing was restored.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
+        raise VaultError(f"{backup_file}: not a nocontact backup (its {MANIFEST} does not say so). "
+                         "Nothing was restored.")
+    version = manifest.get("version")
+    if version != BACKUP_VERSION:
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > BACKUP_VERSION
+        raise VaultError(f"{backup_file}: this backup is in format version {version!r}, which this nocontact "
+                         f"cannot read (it reads version {BACKUP_VERSION})"
+                         + ("; it was made by a newer nocontact, so update nocontact to restore it" if newer else "")
+                         + ". Nothing was restored.")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise VaultError(f"{backup_file}: not a nocontact backup (its {MANIFEST} has no list of files). "
+                         "Nothing was restored.")
+    return files
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename the verified staging folder onto ``target`` in one step, then make the rename durable.
+
+    ``rename`` replaces an empty folder atomically, so there is never a moment with the target
+    half there; the folder is only removed first where the system cannot do that (Windows).
+    """
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if not (target.is_dir() and not any(target.iterdir())):
+            raise
+        target.rmdir()
+        os.replace(staging, target)
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def restore(backup_file: Path, target: Path, passphrase: str | None = None, *,
             recovery_key: str | None = None) -> VerifyReport:
     """Unpack a backup into a new folder, open it and verify it; the folder appears only if it verifies."""
+    if target.exists() and not target.is_dir():
+        raise VaultError(f"{target}: a file is there, not a folder; restore into a new folder")
     if target.exists() and any(target.iterdir()):
         raise VaultError(f"{target}: the folder is not empty; restore into a new folder")
     try:
@@ -112,22 +167,25 @@ def restore(backup_file: Path, target: Path, passphrase: str | None = None, *,
             bad = [n for n in names if not _allowed(n)]
             if bad:
                 raise VaultError(f"{backup_file}: refused, it holds an unexpected entry {bad[0]!r}")
-            manifest = json.loads(zf.read(MANIFEST))
-            files: dict[str, str] = manifest.get("files", {})
+            if len(set(names)) != len(names):
+                raise VaultError(f"{backup_file}: refused, it holds the same entry twice")
+            files = _manifest_files(backup_file, zf.read(MANIFEST))
             missing = set(files) - set(names)
             if missing:
                 raise VaultError(f"{backup_file}: incomplete, {sorted(missing)[0]} is missing")
             staging.mkdir(parents=True, mode=0o700)
+            (staging / BLOBS).mkdir(mode=0o700)
             for name in names:
                 if name == MANIFEST:
                     continue
                 if name not in files:
                     raise VaultError(f"{backup_file}: {name} is not listed in the manifest")
                 dest = staging / name
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 h = hashlib.sha256()
                 try:
-                    with zf.open(name) as src, open(dest, "wb") as out:
+                    with zf.open(name) as src, open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                                                    "wb") as out:
                         for chunk in iter(lambda: src.read(1 << 20), b""):
                             h.update(chunk)
                             out.write(chunk)
@@ -141,9 +199,7 @@ def restore(backup_file: Path, target: Path, passphrase: str | None = None, *,
             report = verify_vault(v)
         if not report.ok:
             raise VaultError(f"{backup_file}: the restored vault does not verify: {report.problems[0]}")
-        if target.exists():
-            target.rmdir()
-        os.replace(staging, target)
+        _move_into_place(staging, target)
         return report
     finally:
         if staging.exists():
