@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from nocontact.case import Case, Person
 from nocontact.importers import identify
+from nocontact.importers._email_message import AbsurdMessage, read_whole_message
 from nocontact.importers.base import ImportContext, SourceError
 from nocontact.importers.eml import EmlImporter
 from nocontact.model import Identifier, Problem, Record
@@ -87,6 +89,78 @@ def test_no_time_at_all_is_a_problem(tmp_path: Path) -> None:
     p = _write(tmp_path, b"From: x@example.com\nSubject: s\nMessage-ID: <n@x>\n\nbody\n")
     recs, probs = _read(p)
     assert recs == [] and probs[0].kind == "no_time"
+
+
+@pytest.mark.parametrize("date", [b"Sat, 1 Jan 0000 00:00:00 +0000", b"1 Jan 0000 10:00 -0000", b"29 Feb 0100 1:00 +0000"])
+def test_date_in_a_year_that_does_not_exist_is_no_time_not_year_2000(tmp_path: Path, date: bytes) -> None:
+    """Year 0 (and 29 February of a year without one) is no usable Date: a no_time problem, never 2000."""
+    p = _write(tmp_path, b"From: x@example.com\nDate: " + date + b"\nMessage-ID: <z@x>\n\nbody\n")
+    recs, probs = _read(p)
+    assert recs == [] and [x.kind for x in probs] == ["no_time"]
+
+
+def test_year_0000_in_received_is_skipped_for_the_next_received(tmp_path: Path) -> None:
+    """A Received stamp in year 0 is unusable, so the next earliest one gives the time."""
+    p = _write(tmp_path, b"Received: by b; Sat, 1 Mar 2025 10:00:05 +0000\nReceived: by a; Sat, 1 Jan 0000 "
+                         b"10:00:01 +0000\nFrom: x@example.com\nMessage-ID: <r@x>\n\nbody\n")
+    (rec,), _ = _read(p)
+    assert rec.utc == datetime(2025, 3, 1, 10, 0, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("date", "year"), [(b"Mon, 1 Jan 0050 00:00:00 +0000", 50),
+                                            (b"Mon, 1 Jan 123 00:00:00 +0000", 2023),
+                                            (b"Mon, 1 Jan 99 00:00:00 +0000", 1999),
+                                            (b"Mon, 1 Jan 24 00:00:00 +0000", 2024),
+                                            (b"Fri, 31 Dec 9999 23:59:59 +0000", 9999)])
+def test_the_year_is_read_as_written(tmp_path: Path, date: bytes, year: int) -> None:
+    """Four digits are the year itself, three add 1900 and two follow RFC 5322 4.3 (as email.utils does)."""
+    p = _write(tmp_path, b"From: x@example.com\nDate: " + date + b"\nMessage-ID: <y@x>\n\nbody\n")
+    (rec,), probs = _read(p)
+    assert rec.utc.year == year and probs == []
+
+
+def test_eml_of_one_enormous_line_is_refused_where_the_line_starts(tmp_path: Path) -> None:
+    """A line past the line limit ends the read there: a refusal naming the file and the byte, not a whole read."""
+    head = b"From: x@example.com\nDate: Sat, 1 Mar 2025 10:00:00 +0000\n\n"
+    p = _write(tmp_path, head + b"A" * 5000 + b"\n")
+    with pytest.raises(SourceError) as e:
+        list(EmlImporter(max_line_bytes=1000).read(_src(p), CTX))
+    assert str(e.value) == ("mail.eml: this file holds a line of more than 1,000 bytes with no line break, which no "
+                            f"email program writes, so it was not read as an email (the problem starts at byte "
+                            f"{len(head)}).")
+    assert e.value.position == f"byte {len(head)}"
+
+
+def test_eml_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A file larger than the message limit is refused by its size, naming the limit."""
+    p = _write(tmp_path, b"From: x@example.com\nDate: Sat, 1 Mar 2025 10:00:00 +0000\n\n" + b"line\n" * 400)
+    with pytest.raises(SourceError) as e:
+        list(EmlImporter(max_bytes=1000).read(_src(p), CTX))
+    assert str(e.value) == ("mail.eml: this file is 2,058 bytes, far larger than any email (the limit is 1,000); "
+                            "it was not read.")
+
+
+def test_stream_longer_than_its_stated_size_stops_at_the_limit() -> None:
+    """A stream that keeps going (a size that lied) is cut off at the limit with AbsurdMessage, not read on."""
+    with pytest.raises(AbsurdMessage) as e:
+        read_whole_message(io.BytesIO(b"line\n" * 400), max_bytes=1000, chunk=64)
+    assert e.value.offset == 1000 and e.value.reason == "more than 1,000 bytes, far larger than any email"
+    assert read_whole_message(io.BytesIO(b"line\n" * 200), max_bytes=1000, chunk=64) == b"line\n" * 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=12), st.booleans(), st.integers(1, 50))
+def test_the_line_limit_is_exact_whatever_the_read_size(lines: list[int], final_break: bool, chunk: int) -> None:
+    """A message is refused at the start of its first line over the limit, and only then, for any read size."""
+    data = b"\n".join(b"x" * n for n in lines) + (b"\n" if final_break else b"")
+    starts = [sum(n + 1 for n in lines[:i]) for i in range(len(lines))]
+    over = [s for s, n in zip(starts, lines, strict=True) if n > 20]
+    try:
+        got = read_whole_message(io.BytesIO(data), max_line_bytes=20, chunk=chunk)
+    except AbsurdMessage as e:
+        assert over and e.offset == over[0]
+    else:
+        assert not over and got == data
 
 
 def test_eml_is_recognised_by_content_not_name(tmp_path: Path) -> None:

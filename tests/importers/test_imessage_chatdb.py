@@ -394,3 +394,15 @@ def test_database_inside_an_archive_over_the_memory_cap_is_refused(tmp_path: Pat
         _read(member)
     assert str(e.value) == (f"backup.zip!/chat.db: this database is {member.size:,} bytes, too large to read from "
                             "inside an archive (the limit is 1,000). Unpack it and import the file itself.")
+
+
+def test_schema_naming_an_object_that_is_not_utf8_is_refused_as_damaged(tmp_path: Path) -> None:
+    """SQLite's 'malformed schema' message quoting non-UTF-8 bytes ends in a plain refusal naming the file."""
+    found = Path(__file__).parents[1] / "fuzz" / "regressions" / "imessage_chat_db"
+    p = tmp_path / "chat.db"
+    p.write_bytes(next(found.glob("UnicodeDecodeError_imessage_chatdb_295-*")).read_bytes())
+    assert IMP.sniff(_src(p), p.read_bytes()[:8192]) is None
+    with pytest.raises(SourceError) as e:
+        _read(_src(p))
+    assert str(e.value).startswith("chat.db: this SQLite file is damaged and cannot be read (malformed database "
+                                   "schema, naming an object that is not UTF-8 text)")

@@ -365,3 +365,16 @@ def test_sample_generator_writes_an_export_this_importer_reads(tmp_path: Path) -
     big = write_sample(tmp_path / "big", scale=3, seed=0)
     big_recs, _ = read_source(FileSource(big[0], tmp_path / "big", "x"), ctx)
     assert len(big_recs) > 2 * len(recs)
+
+
+def test_dates_beyond_the_calendar_are_counted_problems_and_the_rest_is_read(tmp_path: Path) -> None:
+    """Year 0, a 12-digit unixtime and 0001/9999 pushed past the calendar by their offset: bad_time, not a crash."""
+    edges = [msg(1, date="0000-01-01T00:00:00+00:00", date_unixtime=None),
+             msg(2, date_unixtime="999999999999"),
+             msg(3, date="0001-01-01T00:00:00+01:00", date_unixtime=None),
+             msg(4, date="9999-12-31T23:59:59-01:00", date_unixtime=None),
+             msg(5, date="9999-12-31T23:59:59+01:00", date_unixtime=None),
+             msg(6)]
+    recs, probs = read_all(write(tmp_path, chat(edges)))
+    assert [p.kind for p in probs] == ["bad_time"] * 4
+    assert [(r.source_id.rsplit(":", 1)[-1], r.utc.year) for r in recs] == [("5", 9999), ("6", 2026)]

@@ -13,7 +13,9 @@ manager does (``get_payload(decode=True)``, then the declared charset, ``errors=
 
 What is decided here:
 
-* Time: the ``Date`` header. An offset in the header is used as written (time_basis
+* Time: the ``Date`` header. A year written with three or more digits is read as written
+  (``email.utils`` applies its two-digit rule to any year below 100, so ``0000`` became 2000
+  and ``0050`` 2050); a year outside 1-9999, such as 0, makes the Date unreadable. An offset in the header is used as written (time_basis
   "offset in Date header"). ``-0000`` means "UTC, local zone unknown" (RFC 5322 3.3); the
   stdlib returns a naive datetime for it, which is read as UTC and said so in time_basis. A
   missing or unreadable Date falls back to the mbox ``From_`` line (receipt time) when the
@@ -37,15 +39,25 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.policy import compat32
 from email.policy import default as default_policy
-from typing import Any
+from typing import Any, BinaryIO
 
 from nocontact.importers.base import ImportContext
 from nocontact.model import AttachmentRef, Direction, Identifier, Problem, Record
 
-__all__ = ["HEADER_NAMES", "looks_like_headers", "message_to_record", "parse_from_line_date"]
+__all__ = ["HEADER_NAMES", "MAX_LINE_BYTES", "MAX_MESSAGE_BYTES", "AbsurdMessage", "describe_headers",
+           "looks_like_headers", "message_to_record", "parse_date", "parse_from_line_date", "parse_message",
+           "read_whole_message"]
+
+#: Gmail refuses messages over 50 MB; a message far above that is not an email. Reading one
+#: costs several times its size (the parser's text, the decoded parts), so this is the bound.
+MAX_MESSAGE_BYTES = 256 * 1024**2
+#: RFC 5322 limits a line to 998 characters. Real mail breaks that (unwrapped HTML, a base64
+#: attachment on one line), but a line longer than the largest whole message Gmail accepts is
+#: not an email: refusing it there keeps a 2 GB line from ever being held in memory.
+MAX_LINE_BYTES = 64 * 1024**2
 
 
 
@@ -57,6 +69,38 @@ class _Part(EmailMessage):
 
 
 _PARSER = BytesParser(_class=_Part, policy=compat32)
+
+_FIRST_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
+def parse_message(raw: bytes) -> Message:
+    """The message as ``BytesParser(policy=compat32).parsebytes`` gives it, in a few copies, not ten.
+
+    The stdlib decodes the whole message to text and feeds it through ``StringIO`` buffers that
+    hold a long line four bytes per character: a 60 MB one-line body peaked at 613 MB. A
+    message that is not multipart (nor message/*) has all of its body as its payload, so only
+    its header block is parsed and the body is attached as the parser would attach it. Any
+    doubt (a lone CR, a header defect, text left after the headers) takes the stdlib's path.
+    """
+    fast = _parse_single_part(raw)
+    return fast if fast is not None else _PARSER.parsebytes(raw)
+
+
+def _parse_single_part(raw: bytes) -> Message | None:
+    if raw.startswith((b"\n", b"\r\n")):
+        return None
+    m = _FIRST_BLANK_LINE.search(raw)
+    if m is None:
+        return None
+    head = raw[:m.end()]
+    if b"\r" in head.replace(b"\r\n", b""):
+        return None  # a lone CR ends a line for the parser: let it decide
+    msg = _PARSER.parsebytes(head)
+    if msg.defects or msg.get_payload() != "" or msg.get_content_maintype() in ("multipart", "message"):
+        return None
+    msg.set_payload(raw[m.end():].decode("ascii", "surrogateescape"))
+    return msg
+
 
 #: Header names that make a block of ``Name: value`` lines an email (for sniffing).
 HEADER_NAMES = frozenset({b"from", b"to", b"cc", b"subject", b"date", b"message-id", b"received",
@@ -90,6 +134,93 @@ def looks_like_headers(head: bytes) -> bool:
         names.add(m.group(1).lower())
     known = names & HEADER_NAMES
     return fields >= 2 and len(known) >= 2 and bool(known & {b"from", b"date", b"message-id", b"received"})
+
+
+class AbsurdMessage(ValueError):
+    """A message refused while it was read: ``offset`` is where the reason was seen."""
+
+    def __init__(self, offset: int, reason: str) -> None:
+        super().__init__(reason)
+        self.offset = offset
+        self.reason = reason
+
+
+def read_whole_message(stream: BinaryIO, *, max_bytes: int = MAX_MESSAGE_BYTES,
+                       max_line_bytes: int = MAX_LINE_BYTES, chunk: int = 1 << 20) -> bytes:
+    """All of one message's bytes, read in chunks and refused as soon as it is absurd.
+
+    Raises ``AbsurdMessage`` once more than ``max_bytes`` were read or a line runs past
+    ``max_line_bytes``, so a 2 GB line costs at most about ``max_line_bytes`` of memory. Lines
+    are measured across reads, so a read is never longer than ``max_line_bytes``.
+    """
+    chunk = max(1, min(chunk, max_line_bytes))
+    pieces: list[bytes] = []
+    total = 0
+    line_start = 0  # file offset where the last unfinished line began
+    while True:
+        more = stream.read(chunk)
+        if not more:
+            return b"".join(pieces)
+        first_nl = more.find(b"\n")
+        longest = (total + first_nl if first_nl >= 0 else total + len(more)) - line_start
+        if longest > max_line_bytes:
+            raise AbsurdMessage(line_start, f"a line of more than {max_line_bytes:,} bytes with no line break, "
+                                "which no email program writes")
+        if first_nl >= 0:
+            line_start = total + more.rfind(b"\n") + 1
+        total += len(more)
+        if total > max_bytes:
+            raise AbsurdMessage(max_bytes, f"more than {max_bytes:,} bytes, far larger than any email")
+        pieces.append(more)
+
+
+def describe_headers(head: bytes) -> str:
+    """``Date: ...; Message-ID: ...`` from a message's first bytes, to name a message that was not read.
+
+    Printable characters only, each value cut at 120, so a hostile header cannot fill the report.
+    """
+    cut = re.search(rb"\r?\n\r?\n", head)
+    block = head[:cut.start()] if cut else head[:head.rfind(b"\n") + 1]
+    try:
+        msg = BytesHeaderParser(policy=compat32).parsebytes(block + b"\n\n")
+    except Exception:  # noqa: BLE001 - naming the message is a courtesy; it must never fail the import
+        return ""
+    said = []
+    for name in ("Date", "Message-ID"):
+        raw = _raw_header(msg, name)
+        if raw:
+            text = " ".join(raw.split())[:120]
+            said.append(f"{name}: " + "".join(c if c.isprintable() else "\ufffd" for c in text))
+    return "; ".join(said)
+
+
+#: Numbers in a date that are not part of the time (``01:29:30``) or the zone (``+0100``).
+_DATE_NUMBER = re.compile(r"(?<![\d:+-])\d+(?![\d:])")
+
+
+def parse_date(raw: str) -> datetime | None:
+    """An RFC 5322 date-time as written, or None when it names no real moment.
+
+    ``email.utils`` reads every year below 100 by the two-digit rule, even ``0000`` (as 2000).
+    The year is the first number of three or more digits; RFC 5322 4.3 adds 1900 to a
+    three-digit year, and four digits are read as written, so year 0 gives None.
+    """
+    try:
+        dt = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    for token in _DATE_NUMBER.findall(raw):
+        if len(token) >= 3:
+            year = int(token) + (1900 if len(token) == 3 else 0)
+            if year != dt.year:
+                if not 1 <= year <= 9999:
+                    return None
+                try:
+                    dt = dt.replace(year=year)
+                except ValueError:  # 29 February in a year that has none
+                    return None
+            break
+    return dt
 
 
 def parse_from_line_date(line: bytes) -> datetime | None:
@@ -173,10 +304,7 @@ def _time(msg: Message, from_line: bytes | None) -> tuple[datetime, str, str, st
     raw = _raw_header(msg, "Date")
     if raw is not None:
         raw_s = " ".join(raw.split())
-        try:
-            dt = email.utils.parsedate_to_datetime(raw_s)
-        except (TypeError, ValueError, IndexError):
-            dt = None
+        dt = parse_date(raw_s)
         if dt is not None:
             if dt.tzinfo is None:
                 return (dt.replace(tzinfo=UTC), raw_s, "UTC",
@@ -193,13 +321,16 @@ def _time(msg: Message, from_line: bytes | None) -> tuple[datetime, str, str, st
     for k, v in reversed(list(msg.raw_items())):
         if k.lower() == "received" and ";" in str(v):
             stamp = " ".join(str(v).rsplit(";", 1)[1].split())
-            try:
-                dt = email.utils.parsedate_to_datetime(stamp)
-            except (TypeError, ValueError, IndexError):
+            dt = parse_date(stamp)
+            if dt is None:
                 continue
             if dt.tzinfo is None:
                 dt = dt.replace(tzinfo=UTC)
-            return (dt.astimezone(UTC), stamp, _offset_text(dt),
+            try:
+                utc = dt.astimezone(UTC)
+            except OverflowError:
+                continue
+            return (utc, stamp, _offset_text(dt),
                     "earliest Received header (the Date header is missing or unreadable)")
     return None
 
@@ -241,7 +372,7 @@ def message_to_record(raw: bytes, ctx: ImportContext, *, position: str, fallback
     """Parse one message and yield its Record (and any Problems found on the way)."""
     problems: list[Problem] = []
     try:
-        msg = _PARSER.parsebytes(raw)
+        msg = parse_message(raw)
     except (RecursionError, ValueError, TypeError, IndexError) as e:
         yield Problem("unparsable", position, f"this message could not be parsed ({type(e).__name__}).")
         return

@@ -9,27 +9,43 @@ headers (From, Date, Message-ID, Received...), never by the ``.eml`` name. A fil
 with an mbox ``From_`` line is left to the mbox importer. Parsing, time, people and ids are
 shared with the mbox importer (``_email_message``), so the same email saved both ways has the
 same Message-ID ``natural_key`` and is stored once.
+
+Size: the file is read in chunks and refused, naming the byte where the reason was seen, as
+soon as it passes ``MAX_MESSAGE_BYTES`` or holds a line longer than ``MAX_LINE_BYTES`` (the
+mbox importer's limits), so an .eml of one 2 GB line is never held in memory. A single email
+has nothing else to import, so the refusal is the import's failure; the file is not changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nocontact.importers._email_message import looks_like_headers, message_to_record
+from nocontact.importers._email_message import (
+    MAX_LINE_BYTES,
+    MAX_MESSAGE_BYTES,
+    AbsurdMessage,
+    looks_like_headers,
+    message_to_record,
+    read_whole_message,
+)
 from nocontact.importers.base import ImportContext, Match, SourceError
 from nocontact.model import Problem, Record
 from nocontact.sources import Source
 
 __all__ = ["IMPORTERS", "EmlImporter"]
 
-#: A single email above this is not an email (Gmail's limit is 50 MB).
-MAX_EML_BYTES = 512 * 1024**2
+#: A single email above this is not an email (Gmail's limit is 50 MB); as for one mbox message.
+MAX_EML_BYTES = MAX_MESSAGE_BYTES
 
 
 class EmlImporter:
     """One email message per file."""
 
     name = "eml"
+
+    def __init__(self, max_bytes: int = MAX_EML_BYTES, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.max_line_bytes = max_line_bytes
 
     def sniff(self, source: Source, head: bytes) -> Match | None:
         if head.startswith(b"From "):
@@ -42,11 +58,15 @@ class EmlImporter:
         size = source.size
         if size == 0:
             raise SourceError(f"{source.display}: the file is empty (0 bytes), so there is no email to read.")
-        if size > MAX_EML_BYTES:
+        if size > self.max_bytes:
             raise SourceError(f"{source.display}: this file is {size:,} bytes, far larger than any email "
-                              f"(the limit is {MAX_EML_BYTES:,}); it was not read.")
-        with source.open() as f:
-            data = f.read(MAX_EML_BYTES + 1)
+                              f"(the limit is {self.max_bytes:,}); it was not read.")
+        try:
+            with source.open() as f:
+                data = read_whole_message(f, max_bytes=self.max_bytes, max_line_bytes=self.max_line_bytes)
+        except AbsurdMessage as e:
+            raise SourceError(f"{source.display}: this file holds {e.reason}, so it was not read as an email "
+                              f"(the problem starts at byte {e.offset:,}).", f"byte {e.offset}") from None
         data = data.removeprefix(b"\xef\xbb\xbf")
         if not looks_like_headers(data[:65536]):
             raise SourceError(f"{source.display}: this is not an email file: it does not begin with email "

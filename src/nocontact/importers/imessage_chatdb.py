@@ -95,7 +95,7 @@ class ChatDbImporter:
         if path is not None:
             try:
                 con = _connect_file(path)
-            except (SourceError, sqlite3.Error):
+            except (SourceError, sqlite3.Error, UnicodeDecodeError):
                 return None
             try:
                 tables = _tables(con)
@@ -280,7 +280,7 @@ def _open(source: Source) -> sqlite3.Connection:
     if path is not None:
         try:
             return _connect_file(path)
-        except sqlite3.Error as e:
+        except (sqlite3.Error, UnicodeDecodeError) as e:
             raise SourceError(f"{source.display}: the database could not be opened ({e}).") from None
     if size > MAX_IN_MEMORY_BYTES:
         raise SourceError(f"{source.display}: this database is {size:,} bytes, too large to read from inside an "
@@ -296,15 +296,25 @@ def _open(source: Source) -> sqlite3.Connection:
     try:
         con.deserialize(bytes(data))
         _harden(con)
-    except sqlite3.Error as e:
+    except (sqlite3.Error, UnicodeDecodeError) as e:
         con.close()
         raise SourceError(f"{source.display}: the database could not be opened ({e}).") from None
     return con
 
 
 def _tables(con: sqlite3.Connection) -> dict[str, str]:
-    return {str(n): str(t) for t, n in con.execute(
-        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    """Table and view names by kind; a schema SQLite cannot even name in its error is damaged.
+
+    A malformed schema makes SQLite fail with a message quoting the bad object's name; when
+    that name is not UTF-8, Python cannot decode the message and raises UnicodeDecodeError
+    instead of sqlite3.DatabaseError. It is reported as the DatabaseError it stands for, which
+    every caller already turns into "damaged" or "not this format".
+    """
+    try:
+        return {str(n): str(t) for t, n in con.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    except UnicodeDecodeError:
+        raise sqlite3.DatabaseError("malformed database schema, naming an object that is not UTF-8 text") from None
 
 
 def _chats(con: sqlite3.Connection, present: set[str]) -> dict[int, _Chat]:

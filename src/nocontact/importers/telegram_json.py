@@ -233,6 +233,17 @@ class _Reader:
     # -- one message -------------------------------------------------------------------------
 
     def _time(self, msg: dict[str, Any], pos: str) -> tuple[datetime, str, str, str] | Problem:
+        """The message's time, or a Problem when it has none or names a moment outside years 1-9999.
+
+        ``date_unixtime`` up to 12 digits and ``date`` at the calendar's edges (0001-01-01 east
+        of UTC, 9999-12-31 west of it) overflow Python's datetime; that is a counted problem.
+        """
+        try:
+            return self._time_or_overflow(msg, pos)
+        except OverflowError:
+            return Problem("bad_time", pos, "the message date is outside the calendar (years 1 to 9999)")
+
+    def _time_or_overflow(self, msg: dict[str, Any], pos: str) -> tuple[datetime, str, str, str] | Problem:
         du = msg.get("date_unixtime")
         if isinstance(du, int) and not isinstance(du, bool):
             du = str(du)
