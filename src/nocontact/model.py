@@ -107,12 +107,41 @@ class Record:
         """
         if self.natural_key is not None:
             parts: list[object] = [fmt, "natural", self.natural_key]
-        else:
-            parts = [fmt, self.kind, utc_text or format_utc(self.utc), self.direction, _ident(self.sender),
-                     sorted(_ident(p) for p in self.peers), self.body, self.subject, self.duration_s,
-                     self.call_type]
-        return hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
-                              .encode("utf-8", "surrogatepass")).digest()
+            return _sha256(_compact(parts).encode("utf-8", "surrogatepass")).digest()
+        peers = sorted(_ident(p) for p in self.peers)
+        try:
+            # ``_compact`` of the list below, written out: this runs once per record of every import.
+            text = ("[" + _enc(fmt) + "," + _enc(self.kind) + "," + _enc(utc_text or format_utc(self.utc)) + ","
+                    + _enc(self.direction) + "," + _enc(_ident(self.sender)) + ",["
+                    + ",".join([_enc(p) for p in peers]) + "]," + _enc_opt(self.body) + "," + _enc_opt(self.subject)
+                    + "," + _int_opt(self.duration_s) + "," + _int_opt(self.call_type) + "]")
+        except TypeError:  # a field of an unexpected type: the general encoder decides
+            text = _compact([fmt, self.kind, utc_text or format_utc(self.utc), self.direction, _ident(self.sender),
+                             peers, self.body, self.subject, self.duration_s, self.call_type])
+        return _sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+_sha256 = hashlib.sha256
+_enc = json.encoder.encode_basestring  # the encoder's own string escaping (ensure_ascii=False)
+
+
+def _compact(parts: list[object]) -> str:
+    """The digest's encoding: compact JSON, text as written (docs/vault-format.md, "Dedupe key")."""
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+
+def _enc_opt(v: str | None) -> str:
+    if v is None:
+        return "null"
+    return _enc(v)
+
+
+def _int_opt(v: int | None) -> str:
+    if v is None:
+        return "null"
+    if type(v) is not int:
+        raise TypeError(v)
+    return int.__repr__(v)
 
 
 def _ident(i: Identifier | None) -> str:

@@ -8,7 +8,10 @@ reports as harmless and the next import of the same file reuses.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -21,11 +24,10 @@ from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo
 from nocontact.vault.events import (
     Prepared,
+    _micros,
     insert_prepared,
-    make_storable,
     next_event_id,
-    prepare,
-    record_row,
+    prepare_record,
 )
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
@@ -197,9 +199,9 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
             progress(done[0], total, summary.records_read)
 
     created: list[str] = []
-    with source.open() as f:
-        original = vault.blobs.put_stream(f)
-    summary.sha256 = original.sha256
+    sha256 = _sha256_of(source)
+    storing = _StoreOriginal(vault, source)
+    summary.sha256 = sha256
     counted: Source = _CountingSource(source, tick) if progress is not None else source
     matcher = ExMatcher(ctx.case)
     ordinals = _Ordinals()
@@ -207,20 +209,14 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     kinds: Counter[str] = Counter()
     try:
         with vault.transaction() as conn:
-            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (original.sha256,)).fetchone()
-            if row is None:
-                cur = conn.execute("INSERT INTO sources(sha256, blob, size, display, format, first_imported_at) "
-                                   "VALUES (?, ?, ?, ?, ?, ?)",
-                                   (original.sha256, original.name, original.size, source.display, importer.name,
-                                    utc_now()))
-                source_row = int(cur.lastrowid)
-            else:
-                source_row = int(row[0])
-            cur = conn.execute("INSERT INTO imports(source_id, display, format, imported_at, records_read, inserted, "
-                               "already_in_vault, skipped_unrelated, problems, summary, journal_seq) "
-                               "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, '{}', 0)",
-                               (source_row, source.display, importer.name, utc_now()))
-            import_id = int(cur.lastrowid)
+            # The original is encrypted into the store by another thread while this one parses
+            # (I3 holds: it is joined, complete and durable, before any row naming it is written).
+            # Its rows come last, so foreign keys are checked at the commit.
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
+            source_row = int(row[0]) if row is not None else _next_id(conn, "sources")
+            import_id = _next_id(conn, "imports")
+            imported_at = utc_now()
             next_id = next_event_id(conn)
             first_id = next_id
             recorded_at = utc_now()
@@ -279,16 +275,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         continue
                     utc_text = format_utc(rec.utc)
                     digest = rec.content_digest(importer.name, utc_text)
-                    evrow = record_row(rec, fmt=importer.name, source_sha256=original.sha256,
-                                       source_display=source.display, utc_text=utc_text)
-                    fixed = make_storable(evrow)
-                    if fixed:
-                        summary.problems.append({
-                            "kind": "unstorable", "position": rec.source_id,
-                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a lone "
-                                       "surrogate character, or a number beyond 64 bits); stored with U+FFFD or "
-                                       "left empty there. The original file keeps the exact bytes."})
-                    n = ordinals.next(evrow["occurred_us"], digest) if rec.natural_key is None else 0
+                    occurred_us = _micros(rec.utc)
+                    n = ordinals.next(occurred_us, digest) if rec.natural_key is None else 0
                     dkey = f"{digest.hex()}:{n}"
                     if dkey in pending_keys:
                         summary.already_in_vault += is_record
@@ -301,7 +289,16 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                             continue
                         atts = [_store_attachment(vault, source, a) for a in rec.attachments]
                         created.extend(a["blob"] for a in atts if a["blob"])
-                    pending.append((prepare(evrow, dedupe_key=dkey, attachments=atts), is_record))
+                    prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=sha256,
+                                                     source_display=source.display, utc_text=utc_text,
+                                                     dedupe_key=dkey, attachments=atts)
+                    if fixed:
+                        summary.problems.append({
+                            "kind": "unstorable", "position": rec.source_id,
+                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a lone "
+                                       "surrogate character, or a number beyond 64 bits); stored with U+FFFD or "
+                                       "left empty there. The original file keeps the exact bytes."})
+                    pending.append((prepared, is_record))
                     pending_keys.add(dkey)
                     if len(pending) >= 2000:
                         flush()
@@ -320,6 +317,15 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                                    f"damaged or unusual ({type(e).__name__} after {summary.records_read} "
                                    "records). Nothing from it was added; please report this.") from None
             summary.records_by_kind = dict(kinds)
+            original = storing.result()
+            if original.sha256 != sha256:
+                raise ImportFailed(f"{source.display} changed while it was being imported. Nothing from it "
+                                   "was added; import it again once it is no longer being written.")
+            if row is None:
+                conn.execute("INSERT INTO sources(id, sha256, blob, size, display, format, first_imported_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (source_row, original.sha256, original.name, original.size, source.display,
+                              importer.name, imported_at))
             body = {
                 "import_id": import_id, "source_sha256": original.sha256, "source_size": original.size,
                 "source_display": source.display, "format": importer.name,
@@ -329,18 +335,68 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                 "first_event_id": first, "last_event_id": last_id,
             }
             seq, _ = vault.append_journal("import", body)
-            import json
-
-            conn.execute("UPDATE imports SET records_read = ?, inserted = ?, already_in_vault = ?, "
-                         "skipped_unrelated = ?, problems = ?, summary = ?, journal_seq = ? WHERE id = ?",
-                         (summary.records_read, merkle.count, summary.already_in_vault,
+            conn.execute("INSERT INTO imports(id, source_id, display, format, imported_at, records_read, inserted, "
+                         "already_in_vault, skipped_unrelated, problems, summary, journal_seq) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (import_id, source_row, source.display, importer.name, imported_at,
+                          summary.records_read, merkle.count, summary.already_in_vault,
                           summary.skipped_unrelated, len(summary.problems),
-                          json.dumps(summary.as_json(), ensure_ascii=False), seq, import_id))
+                          json.dumps(summary.as_json(), ensure_ascii=False), seq))
     except BaseException:
-        for name in [original.name, *created]:
+        stored = storing.wait()
+        for name in [*([stored.name] if stored else []), *created]:
             _drop_unreferenced(vault, name)
         raise
     return summary
+
+
+def _next_id(conn: Any, table: str) -> int:
+    """The id the next row of ``table`` gets; safe because the writer lock is held."""
+    return int(conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])  # noqa: S608
+
+
+def _sha256_of(source: Source) -> str:
+    """The original's SHA-256, known before parsing because every event's content names it."""
+    h = hashlib.sha256()
+    with source.open() as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+class _StoreOriginal:
+    """Encrypts the original into the blob store on a thread of its own, overlapping the parse.
+
+    Hashing, encrypting, writing and syncing a large export costs about as much as parsing it;
+    ``hashlib``, file writes and ``fsync`` release the GIL, so on two cores the two overlap.
+    """
+
+    def __init__(self, vault: Vault, source: Source) -> None:
+        self._info: BlobInfo | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(vault, source), name="nocontact-original",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, vault: Vault, source: Source) -> None:
+        try:
+            with source.open() as f:
+                self._info = vault.blobs.put_stream(f)
+        except BaseException as e:  # noqa: BLE001 - handed to the importing thread by result()
+            self._error = e
+
+    def result(self) -> BlobInfo:
+        """The stored original; re-raises what storing it raised (a full disk, an unreadable file)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._info is not None
+        return self._info
+
+    def wait(self) -> BlobInfo | None:
+        """After a failure elsewhere: let the thread finish, so its blob can be removed."""
+        self._thread.join()
+        return self._info
 
 
 def _failure_text(display: str, message: str, position: str) -> str:

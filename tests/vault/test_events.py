@@ -1,0 +1,163 @@
+"""The import hot path (``prepare_record``) and the general path (``record_row`` + ``make_storable``
++ ``prepare``) must give every event the same content, hash and stored columns."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from nocontact.case import case_from_json
+from nocontact.importers.base import ImportContext
+from nocontact.ingest import Planned, plan_sources
+from nocontact.model import AttachmentRef, Identifier, Record, format_utc
+from nocontact.samples import DEMO_CASE
+from nocontact.vault.events import (
+    CONTENT_FIELDS,
+    Prepared,
+    make_storable,
+    prepare,
+    prepare_record,
+    record_row,
+)
+from tests.vault.helpers import samples
+
+SHA = "ab" * 32
+
+
+def _general(rec: Record, atts: list[dict[str, object]]) -> tuple[Prepared, list[str]]:
+    row = record_row(rec, fmt="fmt", source_sha256=SHA, source_display="export.txt", utc_text=format_utc(rec.utc))
+    fixed = make_storable(row)
+    return prepare(row, dedupe_key="k", attachments=atts), fixed
+
+
+def _fast(rec: Record, atts: list[dict[str, object]]) -> tuple[Prepared, list[str]]:
+    return prepare_record(rec, fmt="fmt", source_sha256=SHA, source_display="export.txt",
+                          utc_text=format_utc(rec.utc), dedupe_key="k", attachments=atts)
+
+
+def _stored(p: Prepared) -> tuple[object, ...]:
+    """The CONTENT_FIELDS columns as insert_prepared writes them."""
+    if p.values is not None:
+        return tuple(p.values)
+    c = p.content
+    out = []
+    for k in CONTENT_FIELDS:
+        v = c[k]
+        if k in ("peers", "extra"):
+            v = json.dumps(v, ensure_ascii=False, sort_keys=True) if v else ("[]" if k == "peers" else "{}")
+        elif k == "is_group":
+            v = int(v)
+        out.append(v)
+    return tuple(out)
+
+
+def _assert_same(rec: Record, atts: list[dict[str, object]] | None = None) -> None:
+    atts = atts or []
+    fast, fast_fixed = _fast(rec, atts)
+    slow, slow_fixed = _general(rec, atts)
+    assert fast.content_hash == slow.content_hash
+    assert fast.occurred_us == slow.occurred_us
+    assert fast_fixed == slow_fixed
+    assert _stored(fast) == _stored(slow)
+    assert list(fast.content) == sorted(slow.content) or fast.values is None
+
+
+def _base() -> Record:
+    return Record(source_id="7", kind="sms", category="message", utc=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+                  raw_time="1772366400000", time_zone="UTC", time_basis="epoch milliseconds", direction="incoming",
+                  sender=Identifier("phone", "+16285550142"), peers=(Identifier("phone", "+16285550142"),),
+                  body="Pick up.", extra=(("type", "1"), ("date_sent", "0"), ("contact_name", "C")))
+
+
+def test_every_sample_record_gets_the_same_hash_and_columns_on_both_paths(tmp_path: Path) -> None:
+    """Every record of every sample export, through both paths, hashes and stores identically."""
+    case = case_from_json(json.dumps(DEMO_CASE))
+    ctx = ImportContext(case=case, source_timezone=ZoneInfo(case.source_timezone or "UTC"))
+    n = 0
+    for item in plan_sources(list(samples(tmp_path).values())):
+        if not isinstance(item, Planned):
+            continue
+        for rec in item.importer.read(item.source, ctx):
+            if isinstance(rec, Record):
+                _assert_same(rec)
+                n += 1
+    assert n > 300
+
+
+@pytest.mark.parametrize("change", [
+    {"body": "half an emoji \ud83d here"},
+    {"peers": (Identifier("phone", "\udc00"),), "is_group": False},
+    {"extra": (("name", "\ud800"),)},
+    {"duration_s": 2**70},
+    {"call_type": -(2**64)},
+    {"body": None, "subject": "Re: \u2028 \x00 \u202e"},
+    {"extra": (("b", "2"), ("a", "1"), ("b", "3"))},
+])
+def test_unusual_records_take_the_same_path_to_the_same_result(change: dict[str, object]) -> None:
+    """Lone surrogates, numbers beyond 64 bits, odd text and repeated extra keys agree on both paths."""
+    _assert_same(replace(_base(), **change))  # type: ignore[arg-type]
+
+
+def test_a_lone_surrogate_is_reported_as_the_field_it_was_in() -> None:
+    """The fast path names what it had to change, exactly as make_storable does."""
+    _, fixed = _fast(replace(_base(), body="x\ud83dy"), [])
+    assert fixed == ["body"]
+
+
+def test_attachments_enter_the_hash_the_same_way() -> None:
+    """An event's attachment list is part of its content on both paths."""
+    atts: list[dict[str, object]] = [{"blob": "b" * 64, "sha256": "c" * 64, "size": 3, "name": "p.jpg",
+                                      "mime": "image/jpeg", "included": True}]
+    rec = replace(_base(), attachments=(AttachmentRef("p.jpg", "image/jpeg", data=b"abc"),))
+    _assert_same(rec, atts)
+    assert _fast(rec, atts)[0].content_hash != _fast(rec, [])[0].content_hash
+
+
+def _reference_digest(rec: Record, fmt: str) -> bytes:
+    """The dedupe digest exactly as docs/vault-format.md defines it, written the plain way."""
+    import hashlib
+
+    def ident(i: Identifier | None) -> str:
+        return "" if i is None else f"{i.kind}:{i.value}"
+
+    if rec.natural_key is not None:
+        parts: list[object] = [fmt, "natural", rec.natural_key]
+    else:
+        parts = [fmt, rec.kind, format_utc(rec.utc), rec.direction, ident(rec.sender),
+                 sorted(ident(p) for p in rec.peers), rec.body, rec.subject, rec.duration_s, rec.call_type]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+                          .encode("utf-8", "surrogatepass")).digest()
+
+
+def test_the_dedupe_digest_of_every_sample_record_is_the_documented_one(tmp_path: Path) -> None:
+    """Keys already in people's vaults must not change: the fast digest equals the documented encoding."""
+    case = case_from_json(json.dumps(DEMO_CASE))
+    ctx = ImportContext(case=case, source_timezone=ZoneInfo(case.source_timezone or "UTC"))
+    n = 0
+    for item in plan_sources(list(samples(tmp_path).values())):
+        if isinstance(item, Planned):
+            for rec in item.importer.read(item.source, ctx):
+                if isinstance(rec, Record):
+                    assert rec.content_digest(item.importer.name) == _reference_digest(rec, item.importer.name)
+                    n += 1
+    assert n > 300
+
+
+@pytest.mark.parametrize("change", [
+    {"body": "half an emoji \ud83d here", "subject": "\"quoted\" \\ back\nslash\t\x1f"},
+    {"duration_s": 2**70, "call_type": -3},
+    {"duration_s": True},
+    {"body": "", "subject": "", "sender": None, "peers": ()},
+    {"peers": (Identifier("name", "Zoë"), Identifier("email", "a@b.example"), Identifier("name", "Zoë"))},
+    {"natural_key": "<id@host>"},
+    {"body": "\u2028\u2029 \u00a0 </script> 🙂"},
+])
+def test_the_dedupe_digest_of_unusual_records_is_the_documented_one(change: dict[str, object]) -> None:
+    """Escapes, surrogates, big and odd numbers, empty and repeated peers: the same digest either way."""
+    rec = replace(_base(), **change)  # type: ignore[arg-type]
+    assert rec.content_digest("fmt") == _reference_digest(rec, "fmt")
