@@ -33,7 +33,7 @@ def rows_with_bodies(bodies: list[str]) -> list[dict[str, Any]]:
 
 
 def model_for(rows: list[dict[str, Any]], **kw: Any) -> ReportModel:
+    kw.setdefault("sources", [{"sha256": "cd" * 32, "size": 10, "display": "sms.xml",
+                               "format": "sms_backup_restore_sms", "imported_at": "2026-04-01T00:00:00.000Z"}])
     return model_from_rows(rows, case=CASE, zone=ZoneInfo("America/Chicago"), boundary=BOUNDARY,
-                           boundary_event_id=None, journal=HEAD, public_key=b"k" * 32, vault_id="00" * 16,
-                           sources=[{"sha256": "cd" * 32, "size": 10, "display": "sms.xml", "format": "sms_backup_restore_sms",
-                                     "imported_at": "2026-04-01T00:00:00.000Z"}], **kw)
+                           boundary_event_id=None, journal=HEAD, public_key=b"k" * 32, vault_id="00" * 16, **kw)

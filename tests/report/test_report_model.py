@@ -128,17 +128,35 @@ def test_redaction_withholds_third_party_numbers_in_text() -> None:
     assert "+1 312 555 0187" in got
 
 
-def test_the_log_is_capped_and_says_so() -> None:
-    """Past LOG_CAP rows the log is cut (the person's incidents kept), and the model says how many there are."""
+def test_the_log_is_capped_to_the_first_and_most_recent_and_says_so() -> None:
+    """Past LOG_CAP rows the log keeps the first LOG_HEAD and last LOG_TAIL contacts and every incident, and says how many there are."""
     from datetime import timedelta
 
+    from nocontact.report.model import LOG_HEAD, LOG_TAIL
+
     rows = [row(i, BOUNDARY + timedelta(minutes=30 * i)) for i in range(1, LOG_CAP + 51)]
-    rows.append(row(LOG_CAP + 51, BOUNDARY + timedelta(days=400), origin="manual", category="incident",
-                    channel="in_person", police_report="P-1"))
+    rows.insert(200, row(LOG_CAP + 51, BOUNDARY + timedelta(minutes=30 * 200 + 1), origin="manual",
+                         category="incident", channel="in_person", police_report="P-1"))
     m = model_for(rows)
-    assert len(m.log) == LOG_CAP + 1 and m.log_total == LOG_CAP + 51 and m.log_capped
-    assert m.log[-1].police_report == "P-1", "the person's own incident is always printed"
+    assert m.log_total == LOG_CAP + 51 and m.log_capped
+    assert len(m.log) == LOG_HEAD + LOG_TAIL + 1
+    ids = [r.event_id for r in m.log]
+    assert ids[:LOG_HEAD] == list(range(1, LOG_HEAD + 1))
+    assert ids[-LOG_TAIL:] == list(range(LOG_CAP + 51 - LOG_TAIL, LOG_CAP + 51))
+    assert any(r.police_report == "P-1" for r in m.log), "the person's own incident is always printed"
     assert m.headline.value == str(LOG_CAP + 50)
+
+
+def test_a_threat_in_the_middle_of_a_long_log_is_still_printed() -> None:
+    """A threat between the first and the most recent contacts is in the capped log and in section 3."""
+    from datetime import timedelta
+
+    rows = [row(i, BOUNDARY + timedelta(minutes=30 * i)) for i in range(1, 2 * LOG_CAP)]
+    rows[LOG_CAP - 1]["body"] = "You'll regret this."
+    m = model_for(rows)
+    assert m.log_capped
+    assert LOG_CAP in m.log_ids
+    assert [f.event_id for f in m.flagged] == [LOG_CAP] and m.flagged[0].flags == ("threat",)
 
 
 def test_id_ranges_fold_consecutive_ids() -> None:

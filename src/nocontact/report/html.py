@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from nocontact.legal import available
 from nocontact.report.charts import Charts
-from nocontact.report.model import EXCERPT_CHARS, ReportModel
+from nocontact.report.model import EXCERPT_CHARS, LOG_HEAD, LOG_TAIL, ReportModel
 
 __all__ = ["id_ranges", "page_css", "render_html"]
 
@@ -66,4 +66,4 @@ def render_html(model: ReportModel, charts: Charts) -> str:
     """The whole report as a string of HTML."""
     tpl = _environment().get_template("report.html")
     return tpl.render(m=model, charts=charts, css=_css(), page_css=page_css(model), csp=CSP,
-                      log_ids=model.log_ids, excerpt_chars=EXCERPT_CHARS, jurisdictions=available())
+                      log_ids=model.log_ids, excerpt_chars=EXCERPT_CHARS, log_head=LOG_HEAD, log_tail=LOG_TAIL, jurisdictions=available())

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import re
+import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from nocontact import __version__
+from nocontact.analysis._rows import is_block
+from nocontact.analysis.counts import Figure as AFigure
+from nocontact.analysis.flags import flags_for_row
+from nocontact.analysis.summary import summarise
 from nocontact.case import Case
 from nocontact.eventlog import event_dicts
 from nocontact.identity import ExMatcher, normalise
@@ -30,11 +34,15 @@ from nocontact.vault.events import StoredEvent, current_boundary, current_case, 
 from nocontact.vault.store import Vault
 
 __all__ = [
+    "ATTACHMENT_CAP",
+    "BURST_CAP",
     "CONTACT_CATEGORIES",
     "EXCERPT_CHARS",
+    "EXHIBIT_CAP",
     "FLAG_CAP",
-    "BURST_CAP",
     "LOG_CAP",
+    "LOG_HEAD",
+    "LOG_TAIL",
     "Burst",
     "ChannelFigure",
     "Exhibit",
@@ -42,6 +50,7 @@ __all__ = [
     "FlaggedMessage",
     "LogRow",
     "ReportModel",
+    "SlimRow",
     "TextMode",
     "build_model",
     "model_from_rows",
@@ -52,10 +61,20 @@ TextMode = Literal["excerpt", "full", "none"]
 
 #: Characters of message text shown in "excerpt" mode.
 EXCERPT_CHARS = 160
-#: Rows of the incident log printed in the report. Past this the log is cut, and the report says
+#: Rows of the incident log printed in full. Past this the log is cut, and the report says
 #: where the complete log is (events.csv in the evidence bundle): a court reads a summary and a
 #: few pages, not thousands; the full data travels beside it, hashed.
 LOG_CAP = 400
+#: Past ``LOG_CAP``: the first messages and calls after the boundary (how it started) and the most
+#: recent ones (that it goes on), besides the boundary, the person's incidents and serious flags.
+LOG_HEAD = 150
+LOG_TAIL = 150
+#: Export files listed as exhibits; past this the files holding most of the ex's events are kept and
+#: the rest are counted (each event names its file and the file's SHA-256 in the events export).
+EXHIBIT_CAP = 40
+#: Attachments listed; those of printed events first. The rest are counted; every one is named
+#: with its SHA-256 in the events export and its file is in the evidence bundle.
+ATTACHMENT_CAP = 40
 #: Flagged messages printed with their words; past this the most serious kinds are kept and the
 #: report says how many there are in all (every one is in the events export).
 FLAG_CAP = 150
@@ -187,6 +206,14 @@ class ReportModel:
     attempts_local: list[tuple[datetime, str]] = field(default_factory=list)
     boundary_at_local: datetime | None = None
     incidents: int = 0
+    #: Risk signals the analysis finds present (title, count of events, the events), never a score.
+    signals: list[Figure] = field(default_factory=list)
+    #: Threat, self-harm and surveillance messages past FLAG_CAP: not printed, listed by id.
+    flagged_unprinted_serious: tuple[int, ...] = ()
+    exhibits_total: int = 0
+    exhibits_more_events: int = 0
+    exhibits_more_empty: int = 0
+    attachments_total: int = 0
 
     @property
     def log_ids(self) -> frozenset[int]:
@@ -236,76 +263,65 @@ def _stamp(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S ") + (dt.tzname() or "")
 
 
-def is_attempt(row: dict[str, Any]) -> bool:
+def is_attempt(row: Mapping[str, Any]) -> bool:
     """A message or call from the ex to the person after the boundary: the number a court asks for."""
     return bool(row["party"] and row["after_boundary"] and row["direction"] == "incoming"
                 and row["category"] in CONTACT_CATEGORIES)
 
 
-def _is_incident(row: dict[str, Any]) -> bool:
+def _is_incident(row: Mapping[str, Any]) -> bool:
     return bool(row["origin"] == "manual" and row["category"] == "incident")
 
 
-def _in_log(row: dict[str, Any]) -> bool:
+def _in_log(row: Mapping[str, Any]) -> bool:
     return bool(row["party"]) and row["category"] in (*CONTACT_CATEGORIES, "incident")
 
 
-# ---- interim analysis: replaced by nocontact.analysis functions when they are present -------------
-_FLAG_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("threat", re.compile(r"\b(you'?ll regret|regret this|i'?ll (hurt|kill|make you pay|ruin)|"
-                          r"you'?ll be sorry|watch your back|kill you|hurt you)\b", re.I)),
-    ("self_harm", re.compile(r"\b(kill myself|end it all|hurt myself|no reason to live|"
-                             r"(don'?t|do not) want to (live|be here)|end my life)\b", re.I)),
-    ("surveillance", re.compile(r"\b(i saw you|saw you at|i know where you|i watched you|"
-                                r"i was outside|i'?m outside|waiting outside|followed you)\b", re.I)),
-    ("workplace", re.compile(r"\b(your (work|office|job|boss|manager|colleagues?|coworkers?)|"
-                             r"at work|reception)\b", re.I)),
-    ("demand_response", re.compile(r"\b(answer (me|your phone|the phone)|call me( back)?|reply|"
-                                   r"respond|pick up|text me back)\b", re.I)),
-    ("third_party", re.compile(r"\b(your (mom|mum|dad|mother|father|sister|brother|friends?|family)|"
-                               r"told (your|alex|everyone)|i'?ll tell)\b", re.I)),
-)
+# ---- the rows the report keeps in memory ---------------------------------------------------------
+#: Fields of an export row the analysis and the report's counting read. Everything else (the
+#: person's incident fields, raw times, hashes) is read again only for the rows the report prints.
+_SLIM_KEYS = ("event_id", "utc", "category", "channel", "direction", "party", "identifier", "call_type",
+              "after_boundary", "origin", "retracted", "source_sha256", "subject", "body", "attachments")
+_INTERNED = ("category", "channel", "direction", "party", "identifier", "origin", "source_sha256")
 
 
-def _interim_flags_for_text(text: str) -> list[tuple[str, str]]:
-    """(flag, matched words) for one message; stands in for analysis.flags_for_text."""
-    out: list[tuple[str, str]] = []
-    for name, rx in _FLAG_RULES:
-        m = rx.search(text)
-        if m:
-            out.append((name, m.group(0)))
-    return out
+class SlimRow(Mapping[str, Any]):
+    """A read-only export row holding only ``_SLIM_KEYS``, in slots, so 200,000 rows stay small.
 
-
-def _interim_bursts(attempts: Sequence[dict[str, Any]], *, gap: timedelta = timedelta(minutes=15),
-                    minimum: int = 5) -> list[list[dict[str, Any]]]:
-    """Runs of at least ``minimum`` attempts, each within ``gap`` of the one before."""
-    runs: list[list[dict[str, Any]]] = []
-    cur: list[dict[str, Any]] = []
-    for r in attempts:
-        if cur and _utc(r["utc"]) - _utc(cur[-1]["utc"]) > gap:
-            if len(cur) >= minimum:
-                runs.append(cur)
-            cur = []
-        cur.append(r)
-    if len(cur) >= minimum:
-        runs.append(cur)
-    return runs
-
-
-def _flags(row: dict[str, Any]) -> tuple[list[tuple[str, str]], bool]:
-    """(flag, the words that raised it) for one row, and whether nocontact.analysis decided.
-
-    The analysis package's rules are the authority; the interim rules above stand in only
-    where it is not installed.
+    The text (subject, body) is kept only when it matters to a figure: when the export row
+    raised a flag (the same rules ``summarise`` applies, so its figures are unchanged) or when the
+    row is a chat notice (a block notice is found by its words).
     """
-    try:
-        fn = importlib.import_module("nocontact.analysis.flags").flags_for_row
-    except (ImportError, AttributeError):
-        text = (row["subject"] or "") + "\n" + (row["body"] or "")
-        return _interim_flags_for_text(text), False
-    return [(str(h.flag), str(h.text)) for h in fn(row)], True
 
+    __slots__ = _SLIM_KEYS
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        for k in _SLIM_KEYS:
+            v = row.get(k)
+            if k in _INTERNED and isinstance(v, str):
+                v = sys.intern(v)
+            setattr(self, k, v)
+        if not (row.get("flags") or row.get("category") == "system"):
+            self.subject = self.body = None
+        if not row.get("attachments"):
+            self.attachments = ()
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_SLIM_KEYS)
+
+    def __len__(self) -> int:
+        return len(_SLIM_KEYS)
+
+
+def kept_for_report(row: Mapping[str, Any]) -> bool:
+    """Whether the report reads this row at all: the ex's events, the person's own entries, block notices."""
+    return bool(row.get("party")) or row.get("origin") == "manual" or is_block(row)
 
 # ---- third-party shielding -------------------------------------------------------------------------
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{5,}\d(?!\w)")
@@ -381,7 +397,7 @@ def _third_party_names(events: Iterable[StoredEvent], matcher: ExMatcher) -> set
     return names
 
 
-def _witness_names(rows: Iterable[dict[str, Any]]) -> set[str]:
+def _witness_names(rows: Iterable[Mapping[str, Any]]) -> set[str]:
     """Capitalised words in the person's 'witnesses' entries: names the case otherwise does not know."""
     out: set[str] = set()
     for r in rows:
@@ -392,7 +408,7 @@ def _witness_names(rows: Iterable[dict[str, Any]]) -> set[str]:
 
 
 # ---- building ------------------------------------------------------------------------------------
-def _text_for(row: dict[str, Any], mode: TextMode, shield: Shield | None) -> str:
+def _text_for(row: Mapping[str, Any], mode: TextMode, shield: Shield | None) -> str:
     parts: list[str] = []
     if row["category"] == "call":
         label = _CALL_TYPES.get(row["call_type"]) if row["channel"] == "call" else None
@@ -416,105 +432,169 @@ def _text_for(row: dict[str, Any], mode: TextMode, shield: Shield | None) -> str
     return visible("\n".join(parts))
 
 
-def _ids_rule(ids: Sequence[int]) -> tuple[int, ...]:
-    return tuple(ids)
+def _zoneinfo(zone: tzinfo) -> ZoneInfo:
+    """The analysis package takes a ZoneInfo; UTC given as ``datetime.UTC`` is the same clock."""
+    if isinstance(zone, ZoneInfo):
+        return zone
+    return ZoneInfo(str(getattr(zone, "key", None) or zone.tzname(None) or "UTC"))
 
 
-def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo, boundary: datetime | None,
+#: Fetches the complete export rows of the given event ids (the rows the report prints).
+FullRows = Callable[[set[int]], dict[int, Mapping[str, Any]]]
+
+
+def _severity(flags: Sequence[str]) -> int:
+    return min((_FLAG_ORDER.index(n) if n in _FLAG_ORDER else len(_FLAG_ORDER)) for n in flags)
+
+
+def _pick_flagged(hits: dict[int, tuple[tuple[str, str], ...]], cap: int) -> list[int]:
+    """The flagged messages printed: all up to ``cap``; past it the most serious kinds first, then time."""
+    if len(hits) <= cap:
+        return list(hits)
+    order = sorted(hits, key=lambda eid: (_severity([n for n, _ in hits[eid]]), eid))
+    keep = set(order[:cap])
+    return [eid for eid in hits if eid in keep]
+
+
+def _pick_log(rows: Sequence[Mapping[str, Any]], cap: int, boundary_event_id: int | None,
+              must: set[int]) -> list[int]:
+    """The event ids the printed log shows: every entry up to ``cap``; past it the boundary message,
+    every incident the person recorded, the flagged messages printed in section 3 that are
+    threats, self-harm or surveillance, and the first ``LOG_HEAD`` and the most recent ``LOG_TAIL``
+    messages and calls after the boundary (the complete log travels as events.csv)."""
+    if len(rows) <= cap:
+        return [int(r["event_id"]) for r in rows]
+    after = [int(r["event_id"]) for r in rows if r["after_boundary"] and not _is_incident(r)]
+    chosen = set(after[:LOG_HEAD]) | set(after[-LOG_TAIL:] if LOG_TAIL else ()) | must
+    chosen |= {int(r["event_id"]) for r in rows if _is_incident(r)}
+    if boundary_event_id is not None:
+        chosen.add(boundary_event_id)
+    return [int(r["event_id"]) for r in rows if int(r["event_id"]) in chosen]
+
+
+def _pick_largest(items: Sequence[Any], cap: int, size: Callable[[Any], int]) -> list[Any]:
+    """The ``cap`` largest of ``items`` by ``size`` (earliest first on ties), in their original order."""
+    if len(items) <= cap:
+        return list(items)
+    keep = set(sorted(range(len(items)), key=lambda i: (-size(items[i]), i))[:cap])
+    return [x for i, x in enumerate(items) if i in keep]
+
+
+def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzinfo, boundary: datetime | None,
                     boundary_event_id: int | None, journal: tuple[int, str], public_key: bytes, vault_id: str,
                     sources: Sequence[dict[str, Any]] = (), shield: Shield | None = None,
                     text: TextMode = "excerpt", jurisdiction: str | None = None,
-                    now: datetime | None = None, log_cap: int = LOG_CAP) -> ReportModel:
-    """The report model from events export rows (time-ordered) and the vault's source list."""
+                    now: datetime | None = None, log_cap: int = LOG_CAP,
+                    full_rows: FullRows | None = None) -> ReportModel:
+    """The report model from events export rows (time-ordered) and the vault's source list.
+
+    Every figure comes from ``nocontact.analysis.summarise`` over ``rows`` (so the report, the
+    web app and the CLI agree); the report only chooses which of them to print and how.
+    ``rows`` may be slim (``SlimRow``); ``full_rows`` then fetches the complete rows of the
+    events the report prints. Without it, ``rows`` are taken to be complete.
+    """
     if text not in ("excerpt", "full", "none"):
         raise ValueError("text must be 'excerpt', 'full' or 'none'")
     now = now or datetime.now(UTC)
-    attempts = [r for r in rows if is_attempt(r)]
-    incidents = [r for r in rows if _is_incident(r)]
-    ids = tuple(int(r["event_id"]) for r in attempts)
+    zi = _zoneinfo(zone)
+    summary = summarise(rows, boundary, zi, now)
+    by_id = {int(r["event_id"]): r for r in rows if r["party"] or r["origin"] == "manual"}
+    att = summary.attempts
+    contact_set = {i for cat in CONTACT_CATEGORIES for i in att.by_category.get(cat, AFigure()).event_ids}
+    ids = tuple(i for i in att.total.event_ids if i in contact_set)
+    incident_ids = tuple(att.by_category.get("incident", AFigure()).event_ids)
     ex_name = case.ex.name or "the ex"
-    days = sorted({_local(r["utc"], zone).date() for r in attempts})
-    acts_days = sorted({_local(r["utc"], zone).date() for r in (*attempts,
-                        *(i for i in incidents if i["after_boundary"]))})
-    night = [r for r in attempts if (h := _local(r["utc"], zone).hour) >= NIGHT_START or h < NIGHT_END]
-    runs = _interim_bursts(attempts)
-    per_channel: dict[str, list[dict[str, Any]]] = {}
-    for r in attempts:
-        per_channel.setdefault(r["channel"], []).append(r)
+    days = [d for d, f in att.by_day.items() if any(i in contact_set for i in f.event_ids)]
+    night = tuple(i for i in summary.night.event_ids if i in contact_set)
+    bursts_all = summary.bursts
 
-    def stamp(r: dict[str, Any]) -> str:
+    def stamp(r: Mapping[str, Any]) -> str:
         return _stamp(_local(r["utc"], zone))
 
-    headline = Figure(f"Messages and calls from {ex_name} after the boundary", str(len(attempts)), ids,
+    def stamp_id(eid: int) -> str:
+        return stamp(by_id[eid])
+
+    night_from, night_to = summary.night_hours
+    headline = Figure(f"Messages and calls from {ex_name} after the boundary", str(len(ids)), ids,
                       "party set, after_boundary = true, direction = incoming, category = message or call")
     figures = [
         headline,
         Figure("Distinct days with contact after the boundary", str(len(days)), ids,
                "the local dates of the events above"),
-        Figure("First contact after the boundary", stamp(attempts[0]) if attempts else "none",
+        Figure("First contact after the boundary", stamp_id(ids[0]) if ids else "none",
                ids[:1], "the earliest of the events above"),
-        Figure("Most recent contact", stamp(attempts[-1]) if attempts else "none",
+        Figure("Most recent contact", stamp_id(ids[-1]) if ids else "none",
                ids[-1:], "the latest of the events above"),
-        Figure(f"Night-time contact ({NIGHT_START:02d}:00 to {NIGHT_END:02d}:00 local)", str(len(night)),
-               tuple(int(r["event_id"]) for r in night), "the events above whose local hour is 22 to 5"),
-        Figure("Bursts (5 or more within 15 minutes of each other)", str(len(runs)),
-               tuple(int(r["event_id"]) for run in runs for r in run), "runs of the events above"),
-        Figure("Incidents recorded by the person after the boundary",
-               str(sum(1 for i in incidents if i["after_boundary"])),
-               tuple(int(i["event_id"]) for i in incidents if i["after_boundary"]),
+        Figure(f"Night-time contact ({night_from} to {night_to} local)", str(len(night)), night,
+               f"the events above whose local time is from {night_from} to before {night_to}"),
+        Figure(f"Bursts ({bursts_all[0].min_count if bursts_all else 5} or more attempts within "
+               f"{int(bursts_all[0].window_minutes) if bursts_all else 60} minutes, on one channel from one "
+               "number or account)", str(len(bursts_all)),
+               tuple(i for b in bursts_all for i in b.event_ids),
+               "attempts after the boundary (messages, calls, recorded incidents) grouped by channel and "
+               "identifier; a run starts wherever 5 fall within 60 minutes, and overlapping runs join"),
+        Figure("Incidents recorded by the person after the boundary", str(len(incident_ids)), incident_ids,
                "origin = manual, category = incident, after_boundary = true"),
-        Figure("Days with any act after the boundary (contact or recorded incident)", str(len(acts_days)),
+        Figure("Days with any act after the boundary (contact or recorded incident)", str(att.distinct_days),
                (), "local dates of the two sets above; two or more acts form a course of conduct in many laws"),
     ]
-    channels = [ChannelFigure(ch, len(rs), stamp(rs[0]), stamp(rs[-1]), tuple(int(r["event_id"]) for r in rs))
-                for ch, rs in sorted(per_channel.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    channels = []
+    for ch, fig in att.by_channel.items():
+        cids = tuple(i for i in fig.event_ids if i in contact_set)
+        if cids:
+            channels.append(ChannelFigure(ch, len(cids), stamp_id(cids[0]), stamp_id(cids[-1]), cids))
+    channels.sort(key=lambda c: (-c.count, c.channel))
     bursts = []
-    shown_runs = sorted(sorted(runs, key=lambda run: -len(run))[:BURST_CAP], key=lambda run: run[0]["utc"])
-    for run in shown_runs:
-        a, b = _local(run[0]["utc"], zone), _local(run[-1]["utc"], zone)
-        chs = Counter(r["channel"] for r in run)
-        bursts.append(Burst(_stamp(a), _stamp(b), int((b - a).total_seconds() // 60), len(run),
-                            ", ".join(f"{c} {n}" for c, n in chs.most_common()),
-                            tuple(int(r["event_id"]) for r in run)))
+    for b in sorted(sorted(bursts_all, key=lambda b: -b.count)[:BURST_CAP], key=lambda b: b.first_utc):
+        t0, t1 = _local(b.first_utc, zone), _local(b.last_utc, zone)
+        chs = Counter(str(by_id[i]["channel"]) for i in b.event_ids)
+        bursts.append(Burst(_stamp(t0), _stamp(t1), int((t1 - t0).total_seconds() // 60), b.count,
+                            ", ".join(f"{c} {n}" for c, n in chs.most_common()), b.event_ids))
+    signals = [Figure(s.title, str(len(s.event_ids)), s.event_ids, f"nocontact.analysis risk signal '{s.key}'")
+               for s in summary.risk.present()]
 
-    flagged: list[FlaggedMessage] = []
-    flag_by_id: dict[int, tuple[str, ...]] = {}
-    used_analysis = False
+    # Flagged words: after the boundary exactly summarise's hits; before it, the same rules.
+    hits: dict[int, tuple[tuple[str, str], ...]] = {}
     for r in rows:
-        if not (r["party"] and r["direction"] == "incoming" and r["category"] in (*CONTACT_CATEGORIES, "incident")):
+        if not (r["party"] and r["direction"] == "incoming"
+                and r["category"] in (*CONTACT_CATEGORIES, "incident")):
             continue
-        if not ((r["subject"] or "").strip() or (r["body"] or "").strip()):
-            continue
-        found, by_analysis = _flags(r)
-        used_analysis = used_analysis or by_analysis
-        if not found:
-            continue
-        names = tuple(dict.fromkeys(n for n, _ in found))
-        flag_by_id[int(r["event_id"])] = names
-        evidence = tuple(visible(shield.text(e) if shield else e) for _, e in found)
-        flagged.append(FlaggedMessage(int(r["event_id"]), stamp(r), r["channel"], names, evidence,
-                                      _text_for(r, "full" if text == "excerpt" else text, shield)))
-
-    flag_counts = Counter(n for f in flagged for n in f.flags)
-    flagged_total = len(flagged)
-    if len(flagged) > FLAG_CAP:
-        def severity(f: FlaggedMessage) -> int:
-            return min((_FLAG_ORDER.index(n) if n in _FLAG_ORDER else len(_FLAG_ORDER)) for n in f.flags)
-        keep = sorted(flagged, key=lambda f: (severity(f), f.event_id))[:FLAG_CAP]
-        ids_kept = {f.event_id for f in keep}
-        flagged = [f for f in flagged if f.event_id in ids_kept]
+        eid = int(r["event_id"])
+        found = summary.flag_hits.get(eid) if eid in summary.flag_hits else (
+            None if r["after_boundary"] else tuple(flags_for_row(r)))
+        if found:
+            hits[eid] = tuple((str(h.flag), str(h.text)) for h in found)
+    flag_counts = Counter(n for found in hits.values() for n in dict.fromkeys(f for f, _ in found))
+    printed_flags = _pick_flagged(hits, FLAG_CAP)
+    serious = {eid for eid in printed_flags if _severity([n for n, _ in hits[eid]]) < 3}
+    unprinted_serious = sorted(eid for eid, words in hits.items()
+                               if _severity([n for n, _ in words]) < 3 and eid not in set(printed_flags))
 
     log_rows_all = [r for r in rows if _in_log(r)]
-    chosen = _cap_log(log_rows_all, log_cap, boundary_event_id)
+    log_ids = _pick_log(log_rows_all, log_cap, boundary_event_id, serious)
+    wanted = set(log_ids) | set(printed_flags)
+    full: dict[int, Mapping[str, Any]] = (full_rows(wanted) if full_rows is not None
+                                         else {int(r["event_id"]): r for r in rows if int(r["event_id"]) in wanted})
+
+    flagged: list[FlaggedMessage] = []
+    for eid in printed_flags:
+        r = full[eid]
+        words = hits[eid]
+        names = tuple(dict.fromkeys(n for n, _ in words))
+        evidence = tuple(visible(shield.text(e) if shield else e) for _, e in words)
+        flagged.append(FlaggedMessage(eid, stamp(r), r["channel"], names, evidence,
+                                      _text_for(r, "full" if text == "excerpt" else text, shield)))
+
     log = []
-    for r in chosen:
+    for eid in log_ids:
+        r = full[eid]
         loc = _local(r["utc"], zone)
         ident = r["identifier"] or ("recorded by the person" if r["origin"] == "manual" else "")
         witnesses = r["witnesses"] or ""
         if shield is not None and witnesses:
             witnesses = "[withheld]"
         log.append(LogRow(
-            event_id=int(r["event_id"]), date=loc.strftime("%Y-%m-%d"),
+            event_id=eid, date=loc.strftime("%Y-%m-%d"),
             time=loc.strftime("%H:%M:%S ") + (loc.tzname() or ""), channel=r["channel"], identifier=visible(ident),
             direction=r["direction"], what=_text_for(r, text, shield),
             location=visible(shield.text(r["location"]) if shield and r["location"] else r["location"] or ""),
@@ -522,14 +602,14 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
             officer=visible(r["officer"] or ""),
             impact=visible(shield.text(r["impact"]) if shield and r["impact"] else r["impact"] or ""),
             after_boundary=bool(r["after_boundary"]),
-            is_boundary=boundary_event_id is not None and int(r["event_id"]) == boundary_event_id,
-            flags=flag_by_id.get(int(r["event_id"]), ()),
+            is_boundary=boundary_event_id is not None and eid == boundary_event_id,
+            flags=tuple(dict.fromkeys(n for n, _ in hits.get(eid, ()))),
             source=visible(f"{r['source']} #{r['source_id']}") if r["source"] else "the person's own entry",
             attachments=tuple(visible(a["name"]) for a in r["attachments"]),
         ))
 
     ex_per_source = Counter(r["source_sha256"] for r in rows if r["party"] and r["source_sha256"])
-    exhibits = []
+    exhibits_all = []
     for n, s in enumerate(sources, 1):
         name = s["display"]
         note = ""
@@ -542,9 +622,14 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
         if s.get("records_read") is not None:
             how += (f"; {s['records_read']} records read, {s['skipped_unrelated']} about other people "
                     f"not kept; imported {s['imports']} time(s)")
-        exhibits.append(Exhibit(f"E{n}", visible(name), s["sha256"], int(s["size"]), how,
-                                str(s["imported_at"])[:19].replace("T", " "), ex_per_source.get(s["sha256"], 0), note))
-    atts: list[Exhibit] = []
+        exhibits_all.append(Exhibit(f"E{n}", visible(name), s["sha256"], int(s["size"]), how,
+                                    str(s["imported_at"])[:19].replace("T", " "),
+                                    ex_per_source.get(s["sha256"], 0), note))
+    exhibits = _pick_largest(exhibits_all, EXHIBIT_CAP, lambda e: int(e.events))
+    shown_numbers = {e.number for e in exhibits}
+    left = [e for e in exhibits_all if e.number not in shown_numbers]
+
+    atts_all: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
     for r in rows:
         if not (r["party"] or r["origin"] == "manual"):
@@ -553,53 +638,49 @@ def model_from_rows(rows: Sequence[dict[str, Any]], *, case: Case, zone: tzinfo,
             if not a["sha256"] or a["sha256"] in seen:
                 continue
             seen.add(a["sha256"])
-            nm = shield.text(a["name"]) if shield else a["name"]
-            atts.append(Exhibit(f"A{len(atts) + 1}", visible(nm), a["sha256"], int(a["size"] or 0),
-                                (a["mime"] or "file") + (" attached to event " + str(r["event_id"])),
-                                r["utc"], 1))
+            atts_all.append((int(r["event_id"]), a))
+    printed_ids = set(log_ids) | set(printed_flags)
+    pick = [k for k, (eid, _) in enumerate(atts_all) if eid in printed_ids][:ATTACHMENT_CAP]
+    if len(pick) < ATTACHMENT_CAP:
+        have = set(pick)
+        pick += [k for k in range(len(atts_all)) if k not in have][:ATTACHMENT_CAP - len(pick)]
+    atts: list[Exhibit] = []
+    for k in sorted(pick):
+        eid, a = atts_all[k]
+        nm = shield.text(a["name"]) if shield else a["name"]
+        atts.append(Exhibit(f"A{k + 1}", visible(nm), a["sha256"], int(a["size"] or 0),
+                            (a["mime"] or "file") + (" attached to event " + str(eid)), str(by_id[eid]["utc"]), 1))
 
     jur = load_jurisdiction(jurisdiction) if jurisdiction else None
     country = jur.country if jur else (case.region or _country_for_zone(zone))
     hot_j = jur or default_for_country(country)
     hotlines = hot_j.hotlines if hot_j else ()
     paper = jur.paper if jur else ("letter" if country in ("US", "CA") else "a4")
-    ex_rows = [r for r in rows if r["party"]]
+    first_ex = next((r for r in rows if r["party"]), None)
+    last_ex = next((r for r in reversed(rows) if r["party"]), None)
     return ReportModel(
         person=case.user.name or "the person", ex=ex_name, generated_at=_stamp(now.astimezone(zone)),
         version=__version__, zone_name=str(getattr(zone, "key", zone)),
-        period_first=stamp(ex_rows[0]) if ex_rows else "none", period_last=stamp(ex_rows[-1]) if ex_rows else "none",
+        period_first=stamp(first_ex) if first_ex else "none", period_last=stamp(last_ex) if last_ex else "none",
         boundary_local=_stamp(boundary.astimezone(zone)) if boundary else "not set",
         boundary_utc=format_utc(boundary) if boundary else "not set", boundary_event_id=boundary_event_id,
         journal_seq=journal[0], journal_head=journal[1],
         public_key_fingerprint=hashlib.sha256(public_key).hexdigest(), vault_id=vault_id,
         text_mode=text, redacted=shield is not None, headline=headline, figures=figures, channels=channels,
         bursts=bursts, log=log, log_total=len(log_rows_all), log_capped=len(log_rows_all) > len(log),
-        flagged=flagged, flagged_total=flagged_total, bursts_total=len(runs),
-        flag_counts=sorted(flag_counts.items(), key=lambda kv: (-kv[1], kv[0])), exhibits=exhibits, attachments=atts, jurisdiction=jur, hotlines=hotlines, paper=paper,
-        analysis_source=("nocontact.report, with flags from the nocontact.analysis rules" if used_analysis
-                         else "nocontact.report (its interim flag rules)"),
-        attempts_local=[(_local(r["utc"], zone), r["channel"]) for r in attempts],
+        flagged=flagged, flagged_total=len(hits), bursts_total=len(bursts_all),
+        flag_counts=sorted(flag_counts.items(), key=lambda kv: (-kv[1], kv[0])), exhibits=exhibits,
+        attachments=atts, jurisdiction=jur, hotlines=hotlines, paper=paper,
+        analysis_source="nocontact.analysis (summarise: counts, bursts, night-time, flags, risk signals)",
+        attempts_local=[(_local(by_id[i]["utc"], zone), str(by_id[i]["channel"])) for i in ids],
         boundary_at_local=boundary.astimezone(zone) if boundary else None,
-        incidents=len(incidents),
+        incidents=sum(1 for r in rows if _is_incident(r)),
+        signals=signals,
+        flagged_unprinted_serious=tuple(unprinted_serious),
+        exhibits_total=len(exhibits_all), exhibits_more_events=sum(e.events for e in left),
+        exhibits_more_empty=sum(1 for e in left if not e.events),
+        attachments_total=len(atts_all),
     )
-
-
-def _cap_log(rows: list[dict[str, Any]], cap: int, boundary_event_id: int | None) -> list[dict[str, Any]]:
-    """The rows the printed log shows: all of them up to ``cap``; past it, the boundary message,
-    every incident the person recorded, and the first ``cap`` messages and calls after the boundary
-    (the complete log travels as events.csv in the bundle)."""
-    if len(rows) <= cap:
-        return rows
-    out: list[dict[str, Any]] = []
-    taken = 0
-    for r in rows:
-        must = _is_incident(r) or (boundary_event_id is not None and int(r["event_id"]) == boundary_event_id)
-        if must:
-            out.append(r)
-        elif r["after_boundary"] and taken < cap:
-            out.append(r)
-            taken += 1
-    return out
 
 
 def _country_for_zone(zone: tzinfo) -> str:
@@ -630,23 +711,43 @@ def _sources(vault: Vault) -> list[dict[str, Any]]:
 def build_model(vault: Vault, *, redact_third_parties: bool = False, text: TextMode = "excerpt",
                 jurisdiction: str | None = None, now: datetime | None = None,
                 log_cap: int = LOG_CAP) -> ReportModel:
-    """Read the vault once and build the report model (the case zone is the report's clock)."""
+    """Read the vault and build the report model (the case zone is the report's clock).
+
+    The events are read twice, streaming: once into slim rows for the figures, once more for the
+    complete rows of the few hundred events the report prints. Memory then follows the number of
+    the ex's events in a small constant per event, not the size of every export row.
+    """
     case = current_case(vault)
     b = current_boundary(vault)
     boundary, boundary_event = (b[0], b[1]) if b else (None, None)
-    zone: tzinfo = ZoneInfo(case.source_timezone) if case.source_timezone else UTC
-    events = list(iter_events(vault))
-    rows = list(event_dicts(events, case, boundary))
+    zone: tzinfo = ZoneInfo(case.source_timezone) if case.source_timezone else ZoneInfo("UTC")
+    matcher = ExMatcher(case) if redact_third_parties else None
+    names: set[str] = set()
+
+    def watched(events: Iterable[StoredEvent]) -> Iterator[StoredEvent]:
+        for ev in events:
+            if matcher is not None:
+                names.update(_third_party_names((ev,), matcher))
+            yield ev
+
+    rows: list[Mapping[str, Any]] = []
+    for r in event_dicts(watched(iter_events(vault)), case, boundary):
+        if matcher is not None:
+            names.update(_witness_names((r,)))
+        if kept_for_report(r):
+            rows.append(SlimRow(r))
     shield = None
-    if redact_third_parties:
-        matcher = ExMatcher(case)
-        keep = {*matcher.keys, *matcher.user_keys}
-        names = _third_party_names(events, matcher) | _witness_names(rows)
-        shield = Shield(case, names, keep, matcher.region)
+    if matcher is not None:
+        shield = Shield(case, names, {*matcher.keys, *matcher.user_keys}, matcher.region)
+
+    def full_rows(ids: set[int]) -> dict[int, Mapping[str, Any]]:
+        events = (ev for ev in iter_events(vault) if ev.id in ids)
+        return {int(r["event_id"]): r for r in event_dicts(events, case, boundary)}
+
     return model_from_rows(rows, case=case, zone=zone, boundary=boundary, boundary_event_id=boundary_event,
                            journal=vault.head(), public_key=vault.header.public_key, vault_id=vault.vault_id,
                            sources=_sources(vault), shield=shield, text=text, jurisdiction=jurisdiction, now=now,
-                           log_cap=log_cap)
+                           log_cap=log_cap, full_rows=full_rows)
 
 
 def data_uri(mime: str, data: bytes) -> str:
