@@ -25,7 +25,7 @@ def test_exhibits_keep_the_files_with_most_events_and_count_the_rest() -> None:
     n_files = EXHIBIT_CAP + 20
     rows = []
     for k in range(n_files):  # file k holds k + 1 events of the ex
-        for j in range(k + 1):
+        for _j in range(k + 1):
             eid = len(rows) + 1
             rows.append(row(eid, BOUNDARY + timedelta(minutes=eid), source_sha256=f"{k:064x}"))
     m = model_for(rows, sources=_sources(n_files + 5))
