@@ -168,3 +168,14 @@ class TestRestoreTarget:
         modes = {p.relative_to(root).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*")
                  if p.name in ("header.json", "vault.db") or p.parent.parent.name == "blobs" or p.is_dir()}
         assert modes and all(m == (0o700 if (root / n).is_dir() else 0o600) for n, m in modes.items()), modes
+
+    def test_a_restore_removes_what_a_killed_restore_left(self, filled: Vault, tmp_path: Path) -> None:
+        """Staging folders of an earlier, killed restore into the same target are removed; others are not."""
+        info = backup(filled, tmp_path / "b.ncbackup")
+        stale = tmp_path / "restored.restoring-0a1b2c3d"
+        (stale / "blobs").mkdir(parents=True)
+        (stale / "vault.db").write_bytes(b"half")
+        mine = tmp_path / "restored.restoring-notours"
+        mine.mkdir()
+        restore(info.path, tmp_path / "restored", "pw")
+        assert not stale.exists() and mine.exists()

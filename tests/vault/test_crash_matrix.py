@@ -234,6 +234,7 @@ def observe_restore(w: World, target: Path, scratch: Path) -> State:
         leftovers = sorted(p.name for p in scratch.iterdir() if p.name.startswith("restored.restoring-"))
         assert restore(w.backup, target, OLD).ok, "a restore after the killed one fails"
         assert vault_state(target) == w.in_backup
+        assert not list(scratch.glob("restored.restoring-*")), "the next restore left the killed one's folder"
         return ("absent", len(leftovers))
     assert vault_state(target) == w.in_backup
     return ("present", 0)
@@ -324,7 +325,7 @@ def run_matrix(op: Op, w: World, z: Zygote, tmp: Path, k: int, *, every_io: bool
                                        f"not numbered the same on every run\n{out}")
         state = op.observe(w, root, scratch)
         if op.name == "restore":
-            outcome = str(state[0])
+            outcome = str(state[0]) if not state[1] else f"{state[0]} (a .restoring- folder left)"
         else:
             names = [name for name, s in allowed.items() if s == state]
             assert names, f"{op.name} killed before step {n} of {total} left a state that is neither before " \

@@ -7,8 +7,8 @@ folder reveals: the number and sizes of stored files and the header (no secrets)
 
 Restoring is all or nothing: the backup is unpacked into a staging folder next to the target,
 opened and verified there, and only then renamed onto the target in one step. A restore killed at
-any moment leaves no vault at the target (at worst a ``<target>.restoring-…`` folder, which is not
-a vault anyone opens by mistake), and it only ever reads the backup file.
+any moment leaves no vault at the target (at worst a ``<target>.restoring-<8 hex>`` folder, which
+the next restore into that target removes), and it only ever reads the backup file.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = ["BackupInfo", "backup", "restore"]
 MANIFEST = "MANIFEST.json"
 BACKUP_FORMAT = "nocontact-backup"
 BACKUP_VERSION = 1
+STAGING = ".restoring-"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,18 @@ def _manifest_files(backup_file: Path, raw: bytes) -> dict[str, str]:
     return files
 
 
+def _remove_stale_staging(target: Path) -> None:
+    """Remove what an earlier restore into ``target`` left when it was killed (its staging folders)."""
+    prefix = target.name + STAGING
+    if not target.parent.is_dir():
+        return
+    for p in target.parent.iterdir():
+        suffix = p.name[len(prefix):]
+        if (p.name.startswith(prefix) and len(suffix) == 8 and all(c in "0123456789abcdef" for c in suffix)
+                and p.is_dir() and not p.is_symlink()):
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def _move_into_place(staging: Path, target: Path) -> None:
     """Rename the verified staging folder onto ``target`` in one step, then make the rename durable.
 
@@ -158,7 +171,8 @@ def restore(backup_file: Path, target: Path, passphrase: str | None = None, *,
         zf = zipfile.ZipFile(backup_file)
     except (zipfile.BadZipFile, FileNotFoundError, IsADirectoryError) as e:
         raise VaultError(f"{backup_file}: not a nocontact backup ({e})") from None
-    staging = target.with_name(target.name + f".restoring-{os.urandom(4).hex()}")
+    _remove_stale_staging(target)
+    staging = target.with_name(target.name + f"{STAGING}{os.urandom(4).hex()}")
     try:
         with zf:
             names = zf.namelist()
