@@ -36,10 +36,11 @@ def event_dicts(events: Iterable[StoredEvent], case: Case, boundary: datetime | 
     matcher = ExMatcher(case)
     rules = rules or default_rules()
     for ev in events:
-        a = matcher.attribute(ev.as_record())
+        r = ev.row
+        a = matcher.attribute_parts(r["direction"], bool(r["is_group"]), ev.sender_identifier(),
+                                    ev.peer_identifiers)
         if ex_only and not a.is_ex:
             continue
-        r = ev.row
         row = {
             "event_id": ev.id,
             "source": r["source_display"],

@@ -8,6 +8,7 @@ never matched on suffixes: +1 800 555 0199 is not +1 415 555 0199.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -121,12 +122,25 @@ class ExMatcher:
         return k or None
 
     def attribute(self, rec: Record) -> Attribution:
-        if rec.direction == "outgoing" or rec.direction in ("draft", "failed"):
-            if rec.is_group or len(rec.peers) != 1:
+        return self.attribute_parts(rec.direction, rec.is_group, rec.sender, rec.peers)
+
+    def attribute_parts(self, direction: str, is_group: bool, sender: Identifier | None,
+                        peers: tuple[Identifier, ...] | Callable[[], tuple[Identifier, ...]]) -> Attribution:
+        """``attribute`` from the fields it reads; ``peers`` may be a function, called only when needed
+        (reading a stored event's peers costs a JSON parse that incoming messages never need)."""
+        if direction in _OWN_DIRECTIONS:
+            if is_group:
                 return Attribution(False, None)
-            k = self.key(rec.peers[0])
+            ps = peers() if callable(peers) else peers
+            if len(ps) != 1:
+                return Attribution(False, None)
+            k = self.key(ps[0])
             return Attribution(k in self.keys, k) if k else Attribution(False, None)
-        k = self.key(rec.sender)
+        k = self.key(sender)
         if k is None:
             return Attribution(False, None)
         return Attribution(k in self.keys, k)
+
+
+#: Directions in which the user wrote: the other party is the conversation's one peer.
+_OWN_DIRECTIONS = frozenset({"outgoing", "draft", "failed"})

@@ -124,6 +124,7 @@ class RuleSet:
 
     rules: tuple[Rule, ...]
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _case_sensitive: tuple[Rule, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         seen: dict[str, str] = {}
@@ -138,12 +139,13 @@ class RuleSet:
         if ci:
             combined = r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in ci) + r")(?!\w)"
             object.__setattr__(self, "_any", re.compile(combined, re.MULTILINE | re.IGNORECASE))
+        object.__setattr__(self, "_case_sensitive", tuple(r for r in self.rules if r.case_sensitive))
 
     def may_match(self, text: str) -> bool:
         """False only when no rule can match ``text`` (a fast pre-check; the rules decide)."""
         if self._any is None or self._any.search(text):
             return True
-        return any(r.case_sensitive and r.regex.search(text) for r in self.rules)
+        return any(r.regex.search(text) for r in self._case_sensitive)
 
     def __len__(self) -> int:
         return len(self.rules)
