@@ -57,7 +57,8 @@ State = tuple[Any, ...]
 class Zygote:
     """tests/vault/_crash_worker.py --zygote, and a way to run one command in a fresh child of it."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, passphrase: str = OLD, new_passphrase: str = NEW) -> None:
+        self.passphrase, self.new_passphrase = passphrase, new_passphrase
         env = {k: v for k, v in os.environ.items() if not k.startswith("NOCONTACT_")}
         env["PYTHONHASHSEED"] = "0"
         self.cwd = cwd
@@ -68,8 +69,8 @@ class Zygote:
     def run(self, argv: Sequence[str], vault: Path, *, crash_step: int | None = None, crash_at: str | None = None,
             steps_out: Path | None = None) -> tuple[int, str]:
         """Run ``nocontact argv`` on ``vault`` in a forked child; returns its exit code (-9: killed) and output."""
-        env = {"NOCONTACT_VAULT": str(vault), "NOCONTACT_PASSPHRASE": OLD, "NOCONTACT_NEW_PASSPHRASE": NEW,
-               "NOCONTACT_TEST_FAST_KDF": "1"}
+        env = {"NOCONTACT_VAULT": str(vault), "NOCONTACT_PASSPHRASE": self.passphrase,
+               "NOCONTACT_NEW_PASSPHRASE": self.new_passphrase, "NOCONTACT_TEST_FAST_KDF": "1"}
         if crash_step is not None:
             env["NOCONTACT_CRASH_STEP"] = str(crash_step)
         if crash_at is not None:

@@ -5,7 +5,8 @@ Crashes are real: the command runs in a child process (tests/vault/_crash_worker
 SIGKILL either at a named point of the write path (just before or after a blob, an event row, the
 journal entry, the COMMIT, the header ...) or at moments spread over the command's measured run
 time. After every kill the vault opens, ``verify`` finds it intact, and the command's change is
-wholly there or wholly absent.
+wholly there or wholly absent. (Kills at named points are forked from the crash matrix's zygote,
+which saves a second of start-up per kill; the 50-moment kills are in test_crash_matrix.py.)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from nocontact.vault.events import save_case
 from nocontact.vault.journal import canonical_json, entry_hash
 from nocontact.vault.store import Vault, VaultError
 from nocontact.vault.verify import verify_vault
+from tests.vault.test_crash_matrix import Zygote
 
 WORKER = Path(__file__).with_name("_crash_worker.py")
 OLD = "old passphrase for the fault tests"
@@ -108,10 +110,11 @@ def run(vault: Path, *args: str, **kw: Any) -> tuple[int, str, str]:
     return Child(vault, *args, **kw).finish()
 
 
-def killed_at(vault: Path, point: str, *args: str) -> None:
-    """Run the command and require that it died of SIGKILL at ``point``."""
-    rc, out, err = run(vault, *args, crash=point)
-    assert rc == -signal.SIGKILL, f"the command was not killed at {point}: rc={rc}\n{out}\n{err}"
+def killed_at(zygote: Zygote, vault: Path, point: str, *args: str) -> None:
+    """Run the command (forked from the zygote: no second of start-up each) and require that it died of
+    SIGKILL at ``point``."""
+    rc, out = zygote.run(args, vault, crash_at=point)
+    assert rc == -signal.SIGKILL, f"the command was not killed at {point}: rc={rc}\n{out}"
 
 
 # ---- looking at a vault --------------------------------------------------------------------------
@@ -202,6 +205,13 @@ def full(template: Path, exports: dict[str, Path], tmp_path_factory: pytest.Temp
     return {"sms": sms, "calls": calls, "seconds": seconds}
 
 
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    z = Zygote(tmp_path_factory.mktemp("zygote"), OLD, NEW)
+    yield z
+    z.close()
+
+
 @pytest.fixture
 def vault(template: Path, tmp_path: Path) -> Path:
     root = tmp_path / "vault"
@@ -241,9 +251,10 @@ IMPORT_POINTS = [
 class TestKilledImport:
     @pytest.mark.parametrize(("point", "expected"), IMPORT_POINTS, ids=[p for p, _ in IMPORT_POINTS])
     def test_an_import_killed_at_a_write_step_is_wholly_there_or_absent(
-            self, vault: Path, exports: dict[str, Path], full: dict[str, Any], point: str, expected: str) -> None:
+            self, vault: Path, exports: dict[str, Path], full: dict[str, Any], point: str, expected: str,
+            zygote: Zygote) -> None:
         """An import killed at any step of its write path leaves an intact vault with all or none of it."""
-        killed_at(vault, point, "import", "--json", "--keep-unrelated", str(exports["sms"]))
+        killed_at(zygote, vault, point, "import", "--json", "--keep-unrelated", str(exports["sms"]))
         assert import_state(vault, full["sms"]) == expected
         added = import_in_process(vault, exports["sms"])
         assert added == (full["sms"] if expected == "absent" else 0)
@@ -274,9 +285,9 @@ LOG_POINTS = [("blob:after@1", "absent"), ("events_sql:after@1", "absent"), ("jo
 
 @pytest.mark.parametrize(("point", "expected"), LOG_POINTS, ids=[p for p, _ in LOG_POINTS])
 def test_a_log_entry_killed_at_a_write_step_is_wholly_there_or_absent(
-        vault: Path, exports: dict[str, Path], point: str, expected: str) -> None:
+        vault: Path, exports: dict[str, Path], point: str, expected: str, zygote: Zygote) -> None:
     """An incident logged with a photo and killed mid-write is recorded with its photo, or not at all."""
-    killed_at(vault, point, "log", "--what", "Waited outside my door", "--at", "2026-03-05 18:30",
+    killed_at(zygote, vault, point, "log", "--what", "Waited outside my door", "--at", "2026-03-05 18:30",
               "--attach", str(exports["photo"]))
     with intact(vault) as v:
         got = (count(v, "events"), count(v, "attachments"), journal_kinds(v).count("manual_entry"))
@@ -296,9 +307,9 @@ PASSPHRASE_POINTS = [
 
 @pytest.mark.parametrize(("point", "expected"), PASSPHRASE_POINTS, ids=[p for p, _ in PASSPHRASE_POINTS])
 def test_a_passphrase_change_killed_midway_leaves_exactly_one_passphrase_working(
-        vault: Path, point: str, expected: str) -> None:
+        vault: Path, point: str, expected: str, zygote: Zygote) -> None:
     """Killed during a passphrase change, the vault opens with exactly one of old and new, and verifies."""
-    killed_at(vault, point, "passphrase", "change")
+    killed_at(zygote, vault, point, "passphrase", "change")
     opens = []
     for p in (OLD, NEW):
         try:
@@ -326,17 +337,17 @@ BACKUP_POINTS = [  # (point, backup file there, journal entry there)
 @pytest.mark.parametrize(("point", "file_there", "entry_there"), BACKUP_POINTS,
                          ids=[p or "not-killed" for p, _, _ in BACKUP_POINTS])
 def test_a_backup_killed_midway_leaves_the_vault_intact_and_no_partial_backup(
-        filled: Path, tmp_path: Path, point: str, file_there: bool, entry_there: bool) -> None:
+        filled: Path, tmp_path: Path, point: str, file_there: bool, entry_there: bool, zygote: Zygote) -> None:
     """A killed backup leaves the vault intact, never a partial file under the backup's name, and never a
     journal entry for a backup that is not there."""
     root = tmp_path / "vault"
     shutil.copytree(filled, root)
     out = tmp_path / "backup.ncbak"
     if point:
-        killed_at(root, point, "backup", str(out))
+        killed_at(zygote, root, point, "backup", str(out))
     else:
-        rc, o, e = run(root, "backup", str(out))
-        assert rc == 0, o + e
+        rc, o = zygote.run(["backup", str(out)], root)
+        assert rc == 0, o
     with intact(root) as v:
         entries = journal_kinds(v).count("backup")
         events = count(v, "events")
