@@ -147,16 +147,16 @@ def test_the_log_is_capped_to_the_first_and_most_recent_and_says_so() -> None:
     assert m.headline.value == str(LOG_CAP + 50)
 
 
-def test_a_threat_in_the_middle_of_a_long_log_is_still_printed() -> None:
-    """A threat between the first and the most recent contacts is in the capped log and in section 3."""
+def test_a_threat_in_the_middle_of_a_long_log_is_still_printed_in_section_3() -> None:
+    """A threat between the first and the most recent contacts, cut from the log, is printed in section 3."""
     from datetime import timedelta
 
     rows = [row(i, BOUNDARY + timedelta(minutes=30 * i)) for i in range(1, 2 * LOG_CAP)]
     rows[LOG_CAP - 1]["body"] = "You'll regret this."
     m = model_for(rows)
-    assert m.log_capped
-    assert LOG_CAP in m.log_ids
+    assert m.log_capped and LOG_CAP not in m.log_ids
     assert [f.event_id for f in m.flagged] == [LOG_CAP] and m.flagged[0].flags == ("threat",)
+    assert m.flagged[0].text == "You'll regret this."
 
 
 def test_id_ranges_fold_consecutive_ids() -> None:

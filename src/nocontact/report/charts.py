@@ -62,6 +62,8 @@ def _days(first: date, last: date) -> list[date]:
 _BINS: tuple[tuple[int, str], ...] = ((1, "day"), (7, "week"), (28, "4 weeks"), (91, "13 weeks"),
                                       (364, "52 weeks"))
 _MAX_BARS = 200
+#: Points of the cumulative chart: one per attempt up to this, every k-th attempt past it.
+_MAX_STEPS = 2000
 
 
 def _bin(n_days: int) -> tuple[int, str]:
@@ -145,8 +147,12 @@ def _cumulative(model: ReportModel) -> Figure:
     if not pts:
         ax.set_axis_off()
         return fig
-    xs = [_num(p.replace(tzinfo=None)) for p in pts]
-    ax.step(xs, range(1, len(xs) + 1), where="post", color=_PALETTE[0], linewidth=1.4)
+    # At most about _MAX_STEPS points (every k-th attempt and the last): 200,000 steps would make a
+    # path of megabytes that no 7-inch chart can show and the PDF engine must still parse.
+    k = -(-len(pts) // _MAX_STEPS)
+    keep = [*range(0, len(pts), k), *([len(pts) - 1] if (len(pts) - 1) % k else [])]
+    xs = [_num(pts[i].replace(tzinfo=None)) for i in keep]
+    ax.step(xs, [i + 1 for i in keep], where="post", color=_PALETTE[0], linewidth=1.4)
     ax.xaxis_date()
     ax.set_ylabel("attempts so far")
     ax.set_ylim(bottom=0)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from nocontact import __version__
 from nocontact.analysis._rows import is_block
 from nocontact.analysis.counts import Figure as AFigure
-from nocontact.analysis.flags import flags_for_row
+from nocontact.analysis.flags import FlagHit, flags_for_row
 from nocontact.analysis.summary import summarise
 from nocontact.case import Case
 from nocontact.eventlog import event_dicts
@@ -447,25 +447,24 @@ def _severity(flags: Sequence[str]) -> int:
     return min((_FLAG_ORDER.index(n) if n in _FLAG_ORDER else len(_FLAG_ORDER)) for n in flags)
 
 
-def _pick_flagged(hits: dict[int, tuple[tuple[str, str], ...]], cap: int) -> list[int]:
+def _pick_flagged(hits: Mapping[int, Sequence[FlagHit]], cap: int) -> list[int]:
     """The flagged messages printed: all up to ``cap``; past it the most serious kinds first, then time."""
     if len(hits) <= cap:
         return list(hits)
-    order = sorted(hits, key=lambda eid: (_severity([n for n, _ in hits[eid]]), eid))
+    order = sorted(hits, key=lambda eid: (_severity([h.flag for h in hits[eid]]), eid))
     keep = set(order[:cap])
     return [eid for eid in hits if eid in keep]
 
 
-def _pick_log(rows: Sequence[Mapping[str, Any]], cap: int, boundary_event_id: int | None,
-              must: set[int]) -> list[int]:
+def _pick_log(rows: Sequence[Mapping[str, Any]], cap: int, boundary_event_id: int | None) -> list[int]:
     """The event ids the printed log shows: every entry up to ``cap``; past it the boundary message,
-    every incident the person recorded, the flagged messages printed in section 3 that are
-    threats, self-harm or surveillance, and the first ``LOG_HEAD`` and the most recent ``LOG_TAIL``
-    messages and calls after the boundary (the complete log travels as events.csv)."""
+    every incident the person recorded, and the first ``LOG_HEAD`` and the most recent ``LOG_TAIL``
+    messages and calls after the boundary: how it started and that it goes on. Flagged messages
+    are printed in section 3 whether or not they are here; the complete log travels as events.csv."""
     if len(rows) <= cap:
         return [int(r["event_id"]) for r in rows]
     after = [int(r["event_id"]) for r in rows if r["after_boundary"] and not _is_incident(r)]
-    chosen = set(after[:LOG_HEAD]) | set(after[-LOG_TAIL:] if LOG_TAIL else ()) | must
+    chosen = set(after[:LOG_HEAD]) | set(after[-LOG_TAIL:] if LOG_TAIL else ())
     chosen |= {int(r["event_id"]) for r in rows if _is_incident(r)}
     if boundary_event_id is not None:
         chosen.add(boundary_event_id)
@@ -554,7 +553,8 @@ def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzin
                for s in summary.risk.present()]
 
     # Flagged words: after the boundary exactly summarise's hits; before it, the same rules.
-    hits: dict[int, tuple[tuple[str, str], ...]] = {}
+    # (The hits of summarise are shared, not copied: there may be tens of thousands.)
+    hits: dict[int, Sequence[FlagHit]] = {}
     for r in rows:
         if not (r["party"] and r["direction"] == "incoming"
                 and r["category"] in (*CONTACT_CATEGORIES, "incident")):
@@ -563,15 +563,15 @@ def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzin
         found = summary.flag_hits.get(eid) if eid in summary.flag_hits else (
             None if r["after_boundary"] else tuple(flags_for_row(r)))
         if found:
-            hits[eid] = tuple((str(h.flag), str(h.text)) for h in found)
-    flag_counts = Counter(n for found in hits.values() for n in dict.fromkeys(f for f, _ in found))
+            hits[eid] = found
+    flag_counts = Counter(n for found in hits.values() for n in dict.fromkeys(h.flag for h in found))
     printed_flags = _pick_flagged(hits, FLAG_CAP)
-    serious = {eid for eid in printed_flags if _severity([n for n, _ in hits[eid]]) < 3}
-    unprinted_serious = sorted(eid for eid, words in hits.items()
-                               if _severity([n for n, _ in words]) < 3 and eid not in set(printed_flags))
+    printed_set = set(printed_flags)
+    unprinted_serious = sorted(eid for eid, found in hits.items()
+                               if eid not in printed_set and _severity([h.flag for h in found]) < 3)
 
     log_rows_all = [r for r in rows if _in_log(r)]
-    log_ids = _pick_log(log_rows_all, log_cap, boundary_event_id, serious)
+    log_ids = _pick_log(log_rows_all, log_cap, boundary_event_id)
     wanted = set(log_ids) | set(printed_flags)
     full: dict[int, Mapping[str, Any]] = (full_rows(wanted) if full_rows is not None
                                          else {int(r["event_id"]): r for r in rows if int(r["event_id"]) in wanted})
@@ -579,9 +579,8 @@ def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzin
     flagged: list[FlaggedMessage] = []
     for eid in printed_flags:
         r = full[eid]
-        words = hits[eid]
-        names = tuple(dict.fromkeys(n for n, _ in words))
-        evidence = tuple(visible(shield.text(e) if shield else e) for _, e in words)
+        names = tuple(dict.fromkeys(h.flag for h in hits[eid]))
+        evidence = tuple(visible(shield.text(h.text) if shield else h.text) for h in hits[eid])
         flagged.append(FlaggedMessage(eid, stamp(r), r["channel"], names, evidence,
                                       _text_for(r, "full" if text == "excerpt" else text, shield)))
 
@@ -603,7 +602,7 @@ def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzin
             impact=visible(shield.text(r["impact"]) if shield and r["impact"] else r["impact"] or ""),
             after_boundary=bool(r["after_boundary"]),
             is_boundary=boundary_event_id is not None and eid == boundary_event_id,
-            flags=tuple(dict.fromkeys(n for n, _ in hits.get(eid, ()))),
+            flags=tuple(dict.fromkeys(h.flag for h in hits.get(eid, ()))),
             source=visible(f"{r['source']} #{r['source_id']}") if r["source"] else "the person's own entry",
             attachments=tuple(visible(a["name"]) for a in r["attachments"]),
         ))
