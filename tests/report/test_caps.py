@@ -66,3 +66,14 @@ def test_a_small_case_prints_everything_and_mentions_no_cap() -> None:
     assert not m.log_capped and len(m.log) == 5 and len(m.exhibits) == 1
     html = _html(m)
     assert "files are listed" not in html and "attachments are listed" not in html
+
+
+def test_the_cumulative_chart_stays_small_however_many_attempts() -> None:
+    """With 12,000 attempts the cumulative chart draws a bounded path, not one step per attempt."""
+    from nocontact.report.charts import _MAX_STEPS
+
+    small = model_for([row(i, BOUNDARY + timedelta(minutes=7 * i)) for i in range(1, _MAX_STEPS + 1)])
+    big = model_for([row(i, BOUNDARY + timedelta(minutes=7 * i)) for i in range(1, 6 * _MAX_STEPS + 1)])
+    size_small = len(render_charts(small)["cumulative"])
+    size_big = len(render_charts(big)["cumulative"])
+    assert size_big < 2 * size_small
