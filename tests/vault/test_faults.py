@@ -298,8 +298,8 @@ def test_a_log_entry_killed_at_a_write_step_is_wholly_there_or_absent(
 PASSPHRASE_POINTS = [
     ("header:before@1", "old"),      # nothing written yet
     ("replace:header@1", "old"),     # the new header is in a temporary file, not yet renamed over the old
-    ("header:after@1", "new"),       # the new header is in place; its journal entry is not
-    ("journal:after@1", "new"),
+    ("journal:after@1", "old"),      # the journal entry written, uncommitted; the header not yet
+    ("header:after@1", "new"),       # the new header is in place; the entry is not committed
     ("commit:before@1", "new"),
     ("commit:after@1", "new"),
 ]

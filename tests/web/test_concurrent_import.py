@@ -231,9 +231,6 @@ def test_an_import_started_while_the_app_writes_lands_whole(
     assert kinds.count("import") == 2 and kinds.count("checkin") == posted
 
 
-@pytest.mark.xfail(strict=True, reason="the check-in view reads VaultBusy as a bad score ('Choose a number from 1 "
-                   "to 5') and other views give a 500: needs a VaultBusy handler in web/app.py and selfcare.py "
-                   "letting VaultBusy through (diff in the crash-injection report)")
 def test_a_write_in_the_app_that_cannot_wait_says_so_plainly(vault: Path, exports: Exports, tmp_path: Path) -> None:
     """When the import holds the vault longer than the app waits, the app's answer is the plain 'another
     nocontact is writing' sentence, nothing half-done is kept, and the import still lands whole."""

@@ -270,12 +270,13 @@ class Vault:
         data["kdf"] = params.to_json()
         data["wrapped_data_key"] = _b64(crypto.wrap(kek, self._data_key, _wrap_aad(self.vault_id)))
         with self.transaction():
-            # Header first, then the journal entry in the same locked section: a crash between
-            # the two leaves the new passphrase working and the entry missing, never the reverse.
-            Header(data).save(self.root)
-            self.header = Header(data)
+            # The journal entry first (uncommitted), then the header, then COMMIT: a crash before
+            # the header is saved changes nothing; one between the header and the COMMIT (a single
+            # step) leaves the new passphrase working and the entry missing, never the reverse.
             self.append_journal("passphrase_changed", {"kdf": {k: v for k, v in params.to_json().items()
                                                                if k != "salt"}})
+            Header(data).save(self.root)
+            self.header = Header(data)
 
     def signing_key(self) -> Ed25519PrivateKey:
         if self._signing_key is None:
@@ -287,6 +288,14 @@ class Vault:
         return Ed25519PublicKey.from_public_bytes(self.header.public_key)
 
     # ---- writing -------------------------------------------------------------------------
+    #: How long a write waits for another writer (``NOCONTACT_LOCK_WAIT`` overrides). The web app
+    #: lowers it: while a write waits, the app answers nothing else, quick exit included.
+    default_lock_wait: float = 60.0
+
+    def _lock_wait(self) -> float:
+        env = os.environ.get("NOCONTACT_LOCK_WAIT")
+        return float(env) if env else self.default_lock_wait
+
     def _acquire_lock(self, wait_s: float) -> None:
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + wait_s
@@ -324,7 +333,7 @@ class Vault:
         if self._lock_fd is not None:
             yield
             return
-        self._acquire_lock(float(os.environ.get("NOCONTACT_LOCK_WAIT", "60")) if wait_s is None else wait_s)
+        self._acquire_lock(self._lock_wait() if wait_s is None else wait_s)
         self._held = True
         try:
             yield
@@ -343,7 +352,7 @@ class Vault:
                 self._depth -= 1
             return
         if wait_s is None:
-            wait_s = float(os.environ.get("NOCONTACT_LOCK_WAIT", "60"))
+            wait_s = self._lock_wait()
         if not self._held:
             self._acquire_lock(wait_s)
         self._depth = 1

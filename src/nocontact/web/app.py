@@ -24,6 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from nocontact.vault.store import VaultBusy
 from nocontact.web.pages import AppConfig, CsrfRefused, Refused, render
 from nocontact.web.security import SECURITY_HEADERS, host_allowed, new_token, origin_allowed, token_matches
 from nocontact.web.session import Sessions
@@ -95,6 +96,11 @@ class _Guard(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+async def _busy(request: Request, exc: Exception) -> Response:
+    """Another nocontact (an import from the command line) held the vault longer than a write waits."""
+    return render(request, "error.html", status=503, heading="The vault is busy", message=str(exc))
+
+
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     if isinstance(exc, CsrfRefused):
@@ -136,7 +142,7 @@ def create_app(vault_root: Path, *, token: str | None = None, idle_seconds: floa
     app = Starlette(
         routes=[*all_routes(), Mount("/static", StaticFiles(directory=_HERE / "static"), name="static")],
         middleware=[Middleware(_Guard)],
-        exception_handlers={Refused: _refused, 404: _not_found},
+        exception_handlers={Refused: _refused, VaultBusy: _busy, 404: _not_found},
         lifespan=lifespan,
     )
     app.state.nc = AppConfig(vault_root=vault_root, token=token or new_token(), sessions=sessions,

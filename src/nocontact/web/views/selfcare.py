@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from nocontact.selfcare import add_selfcare, checkins, record_checkin, selfcare_log
 from nocontact.vault.events import current_case
-from nocontact.vault.store import VaultError
+from nocontact.vault.store import VaultBusy, VaultError
 from nocontact.web.charts import line_chart
 from nocontact.web.pages import Refused, config_of, form, redirect, render, vault_of, writable_vault
 from nocontact.web.resources import default_country
@@ -43,6 +43,8 @@ async def checkin(request: Request) -> Response:
         record_checkin(v, date.fromisoformat(f.get("day") or config_of(request).today().isoformat()),
                        mood=int(f.get("mood", "0") or 0), sleep=int(f.get("sleep", "0") or 0),
                        safe=int(f.get("safe", "0") or 0), note=f.get("note", ""))
+    except VaultBusy:
+        raise
     except (VaultError, ValueError):
         raise Refused("Choose a number from 1 to 5 for each question.") from None
     return redirect(request, "/selfcare?done=checkin")
@@ -54,6 +56,8 @@ async def log(request: Request) -> Response:
     try:
         add_selfcare(v, date.fromisoformat(f.get("day") or config_of(request).today().isoformat()),
                      f.get("activity", ""), f.get("note", ""))
+    except VaultBusy:
+        raise
     except (VaultError, ValueError) as e:
         raise Refused(str(e)) from None
     return redirect(request, "/selfcare?done=log")

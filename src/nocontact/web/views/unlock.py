@@ -27,6 +27,10 @@ async def unlock_page(request: Request) -> Response:
     return render(request, "unlock.html", note=note, error=None)
 
 
+#: Seconds an app write waits for another writer before saying the vault is busy.
+APP_LOCK_WAIT_S = 5.0
+
+
 async def unlock(request: Request) -> Response:
     s = session_of(request)
     f = await form(request)
@@ -53,6 +57,9 @@ async def unlock(request: Request) -> Response:
                  "Nothing was changed.")
     if error is not None:
         return render(request, "unlock.html", status=401, note=None, error=error)
+    # A write that waits for another nocontact holds up every page, quick exit included: wait
+    # briefly, then say the vault is busy (the CLI waits a minute).
+    vault.default_lock_wait = APP_LOCK_WAIT_S
     with s.lock:
         s.close_vault()
         s.vault = vault
