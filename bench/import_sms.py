@@ -71,7 +71,7 @@ def child_read(path: Path, bodies: Path) -> dict[str, Any]:
             line = expected_file.readline()
             if not line or item.body != json.loads(line):
                 mismatches += 1
-            attachments += sum(len(a.data or b"") for a in item.attachments)
+            attachments += sum(len(a.content() or b"") for a in item.attachments)
             records += 1
         else:
             problems += 1

@@ -7,6 +7,7 @@ conversation, exactly as the source wrote it. Whether that person is the ex is d
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -56,9 +57,10 @@ class Identifier:
 class AttachmentRef:
     """A file that came with a record.
 
-    Exactly one of ``data`` (bytes decoded from the source, e.g. MMS base64) or ``related``
-    (a path relative to the import root, e.g. a photo beside a Messenger JSON) is set when the
-    file is included; ``included`` is False for placeholders such as ``<Media omitted>``.
+    Exactly one of ``data`` (bytes decoded from the source), ``base64`` (the source's base64
+    text, decoded only if the record is kept: most MMS photos in a backup are other people's) or
+    ``related`` (a path relative to the import root, e.g. a photo beside a Messenger JSON) is set
+    when the file is included; ``included`` is False for placeholders such as ``<Media omitted>``.
     """
 
     name: str
@@ -66,6 +68,18 @@ class AttachmentRef:
     data: bytes | None = None
     related: str | None = None
     included: bool = True
+    base64: str | None = None
+
+    def content(self) -> bytes | None:
+        """The file's bytes when the record carries them (``data``, or ``base64`` decoded).
+
+        Raises ``binascii.Error`` for base64 that cannot be decoded.
+        """
+        if self.data is not None:
+            return self.data
+        if self.base64 is not None:
+            return binascii.a2b_base64(self.base64)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

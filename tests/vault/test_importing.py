@@ -121,3 +121,43 @@ class TestImport:
         for key in ("source", "format", "records_read", "records_by_kind", "attributed", "skipped_unrelated",
                     "already_in_vault", "problems"):
             assert key in d
+
+
+_MMS_BAD_PHOTO = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
+<smses count="2">
+  <mms date="1776000000000" msg_box="1" address="+13125550187" m_type="132" ct_t="application/vnd.wap.multipart.related">
+    <parts>
+      <part seq="0" ct="image/jpeg" name="good.jpg" cl="good.jpg" data="/9j/4AAQ" />
+      <part seq="1" ct="image/jpeg" name="bad.jpg" cl="bad.jpg" data="/9j/4AAQS" />
+      <part seq="2" ct="text/plain" text="look" />
+    </parts>
+    <addrs><addr address="+13125550187" type="137" charset="106" /></addrs>
+  </mms>
+  <mms date="1776000060000" msg_box="1" address="+15550000001" m_type="132" ct_t="application/vnd.wap.multipart.related">
+    <parts><part seq="0" ct="image/jpeg" name="other.jpg" cl="other.jpg" data="/9j/4AAQS" /></parts>
+    <addrs><addr address="+15550000001" type="137" charset="106" /></addrs>
+  </mms>
+</smses>
+"""
+
+
+def test_an_attachment_that_is_not_base64_is_a_named_problem_and_the_rest_is_kept(
+        new_vault: Vault, tmp_path: Path) -> None:
+    """A photo whose base64 cannot be decoded is kept out and named; its message and the good photo are stored.
+
+    Photos are decoded only for the messages the vault keeps, so another person's damaged photo
+    is neither decoded nor reported: that message is only counted as unrelated.
+    """
+    with_case(new_vault)
+    path = tmp_path / "sms-20260412.xml"
+    path.write_text(_MMS_BAD_PHOTO, encoding="utf-8")
+    [summary] = import_paths(new_vault, path)
+    assert summary.problems == [{"kind": "bad_attachment", "position": "0", "message":
+                                 "the attachment 'bad.jpg' is not valid base64 and was not kept (the original "
+                                 "file keeps its exact text)"}]
+    assert (summary.added, summary.skipped_unrelated) == (1, 1)
+    [ev] = list(iter_events(new_vault))
+    assert ev["body"] == "look"
+    assert [(a["name"], a["included"], a["size"]) for a in ev.attachments] == [("good.jpg", True, 6),
+                                                                               ("bad.jpg", False, None)]
+    assert verify_vault(new_vault).ok

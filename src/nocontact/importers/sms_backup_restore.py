@@ -166,7 +166,7 @@ class RepairingReader:
             self._out = buf
             self._pos = 0
             self.newlines += buf.count(b"\n")
-            self.tail = (self.tail + buf)[-64:]
+            self.tail = (self.tail + buf[-64:])[-64:]
             return True
 
     def _replace_lone(self, buf: bytes) -> bytes:
@@ -270,10 +270,13 @@ def _time(raw: str) -> tuple[datetime, str]:
     return _EPOCH + timedelta(milliseconds=n), "epoch milliseconds"
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _ident(addr: str) -> Identifier:
     if "@" in addr:
         return Identifier("email", addr)
-    if any(ch.isalpha() for ch in addr):
+    if _ASCII_LETTER.search(addr) if addr.isascii() else any(ch.isalpha() for ch in addr):
         return Identifier("handle", addr)
     return Identifier("phone", addr)
 
@@ -491,14 +494,8 @@ class SmsBackupRestoreSms(_XmlImporter):
         if data is None:
             attachments.append(AttachmentRef(name=name, mime=ct or None, included=False))
             return
-        try:
-            blob = binascii.a2b_base64(data)
-        except binascii.Error:
-            problems.append(Problem("bad_attachment", f"element {index}, part {n}",
-                                    f"the attachment {name!r} is not valid base64 and was not kept"))
-            attachments.append(AttachmentRef(name=name, mime=ct or None, included=False))
-            return
-        attachments.append(AttachmentRef(name=name, mime=ct or None, data=blob))
+        # Decoded only if the message is kept (the vault stores it; invalid base64 is a problem then).
+        attachments.append(AttachmentRef(name=name, mime=ct or None, base64=data))
 
 
 class SmsBackupRestoreCalls(_XmlImporter):

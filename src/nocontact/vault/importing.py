@@ -8,18 +8,18 @@ reports as harmless and the next import of the same file reuses.
 
 from __future__ import annotations
 
-import hashlib
+import binascii
 import io
 import json
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, BinaryIO
 
 from nocontact.identity import ExMatcher
 from nocontact.importers.base import ImportContext, Importer, SourceError
-from nocontact.model import RECORD_CATEGORIES, Problem, Record, format_utc
+from nocontact.model import RECORD_CATEGORIES, AttachmentRef, Problem, Record, format_utc
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo
 from nocontact.vault.events import (
@@ -159,10 +159,19 @@ def _is_related(rec: Record, matcher: ExMatcher) -> tuple[bool, str | None]:
     return False, None
 
 
-def _store_attachment(vault: Vault, source: Source, ref: Any) -> dict[str, Any]:
+def _store_attachment(vault: Vault, source: Source, ref: AttachmentRef,
+                      problems: list[dict[str, str]], position: str) -> dict[str, Any]:
     info: BlobInfo | None = None
-    if ref.data is not None:
-        info = vault.blobs.put_bytes(ref.data)
+    try:
+        data = ref.content()
+    except (binascii.Error, ValueError):
+        problems.append({"kind": "bad_attachment", "position": position,
+                         "message": f"the attachment {ref.name!r} is not valid base64 and was not kept "
+                                    "(the original file keeps its exact text)"})
+        data = None
+        ref = replace(ref, included=False, base64=None)
+    if data is not None:
+        info = vault.blobs.put_bytes(data)
     elif ref.related is not None and ref.included:
         rel = source.related(ref.related)
         if rel is not None:
@@ -199,9 +208,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
             progress(done[0], total, summary.records_read)
 
     created: list[str] = []
-    sha256 = _sha256_of(source)
     storing = _StoreOriginal(vault, source)
-    summary.sha256 = sha256
     counted: Source = _CountingSource(source, tick) if progress is not None else source
     matcher = ExMatcher(ctx.case)
     ordinals = _Ordinals()
@@ -211,21 +218,36 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
         with vault.transaction() as conn:
             # The original is encrypted into the store by another thread while this one parses
             # (I3 holds: it is joined, complete and durable, before any row naming it is written).
-            # Its rows come last, so foreign keys are checked at the commit.
+            # Every event's content names the original's SHA-256, so events are prepared in batches
+            # once that thread has finished (by the first batch, for files under a few hundred MB).
+            # The source and import rows come last, so foreign keys are checked at the commit.
             conn.execute("PRAGMA defer_foreign_keys = ON")
-            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
-            source_row = int(row[0]) if row is not None else _next_id(conn, "sources")
             import_id = _next_id(conn, "imports")
             imported_at = utc_now()
             next_id = next_event_id(conn)
             first_id = next_id
             recorded_at = utc_now()
-            pending: list[tuple[Prepared, bool]] = []
+            pending: list[tuple[Record, str, str, list[dict[str, Any]], bool]] = []
             pending_keys: set[str] = set()
 
             def flush() -> None:
                 nonlocal next_id
-                keys = [p.dedupe_key for p, _ in pending]
+                if not pending:
+                    return
+                sha256 = storing.result().sha256
+                batch: list[tuple[Prepared, bool]] = []
+                for rec, utc_text, dkey, atts, is_record in pending:
+                    prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=sha256,
+                                                     source_display=source.display, utc_text=utc_text,
+                                                     dedupe_key=dkey, attachments=atts)
+                    if fixed:
+                        summary.problems.append({
+                            "kind": "unstorable", "position": rec.source_id,
+                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a "
+                                       "lone surrogate character, or a number beyond 64 bits); stored with U+FFFD "
+                                       "or left empty there. The original file keeps the exact bytes."})
+                    batch.append((prepared, is_record))
+                keys = [p.dedupe_key for p, _ in batch]
                 existing: set[str] = set()
                 for i in range(0, len(keys), 500):
                     chunk = keys[i:i + 500]
@@ -233,7 +255,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         f"SELECT dedupe_key FROM events WHERE dedupe_key IN ({','.join('?' * len(chunk))})",  # noqa: S608
                         chunk))
                 new: list[Prepared] = []
-                for p, is_record in pending:
+                for p, is_record in batch:
                     if p.dedupe_key in existing:
                         summary.already_in_vault += is_record
                         continue
@@ -287,18 +309,11 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         if conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dkey,)).fetchone():
                             summary.already_in_vault += is_record
                             continue
-                        atts = [_store_attachment(vault, source, a) for a in rec.attachments]
+                        atts = [_store_attachment(vault, source, a, summary.problems, rec.source_id)
+                                for a in rec.attachments]
                         created.extend(a["blob"] for a in atts if a["blob"])
-                    prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=sha256,
-                                                     source_display=source.display, utc_text=utc_text,
-                                                     dedupe_key=dkey, attachments=atts)
-                    if fixed:
-                        summary.problems.append({
-                            "kind": "unstorable", "position": rec.source_id,
-                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a lone "
-                                       "surrogate character, or a number beyond 64 bits); stored with U+FFFD or "
-                                       "left empty there. The original file keeps the exact bytes."})
-                    pending.append((prepared, is_record))
+                        rec = replace(rec, attachments=())  # stored: the batch need not hold the files
+                    pending.append((rec, utc_text, dkey, atts, is_record))
                     pending_keys.add(dkey)
                     if len(pending) >= 2000:
                         flush()
@@ -318,9 +333,9 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                                    "records). Nothing from it was added; please report this.") from None
             summary.records_by_kind = dict(kinds)
             original = storing.result()
-            if original.sha256 != sha256:
-                raise ImportFailed(f"{source.display} changed while it was being imported. Nothing from it "
-                                   "was added; import it again once it is no longer being written.")
+            summary.sha256 = original.sha256
+            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (original.sha256,)).fetchone()
+            source_row = int(row[0]) if row is not None else _next_id(conn, "sources")
             if row is None:
                 conn.execute("INSERT INTO sources(id, sha256, blob, size, display, format, first_imported_at) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -353,15 +368,6 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
 def _next_id(conn: Any, table: str) -> int:
     """The id the next row of ``table`` gets; safe because the writer lock is held."""
     return int(conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])  # noqa: S608
-
-
-def _sha256_of(source: Source) -> str:
-    """The original's SHA-256, known before parsing because every event's content names it."""
-    h = hashlib.sha256()
-    with source.open() as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 class _StoreOriginal:
