@@ -131,3 +131,15 @@ class TestLock:
             v1.close()
             v2.close()
         assert os.path.exists(tmp_path / "v" / "lock")
+
+
+def test_a_reader_handle_reads_on_its_own_connection_and_never_holds_the_lock(new_vault: Vault) -> None:
+    """The app's background counting reads through vault.reader(): its own connection, closable alone."""
+    r = new_vault.reader()
+    assert r.conn is not new_vault.conn
+    assert r.conn.execute("SELECT count(*) FROM journal").fetchone() == \
+        new_vault.conn.execute("SELECT count(*) FROM journal").fetchone()
+    r.close()
+    with new_vault.transaction():  # the original handle still writes
+        new_vault.append_journal("note", {"text": "still open"})
+    assert new_vault.conn.execute("SELECT count(*) FROM journal").fetchone()[0] >= 2

@@ -9,6 +9,7 @@ there or wholly absent.
 from __future__ import annotations
 
 import base64
+import copy
 import fcntl
 import json
 import os
@@ -246,6 +247,17 @@ class Vault:
         if applied:
             with self.transaction():
                 self.append_journal("migration", {"applied": applied})
+
+    def reader(self) -> Vault:
+        """A second handle on this vault with its own database connection, for reading on another
+        thread (the app counts figures in the background); it never takes the writer lock.
+        Close it when done; closing it leaves this handle open."""
+        r = copy.copy(self)
+        r.conn = self._connect(self.db_key)
+        r._lock_fd = None
+        r._depth = 0
+        r._held = False
+        return r
 
     def close(self) -> None:
         try:

@@ -26,7 +26,6 @@ helper's note does not change that key, so it costs nothing here.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import threading
@@ -205,8 +204,7 @@ class DerivedCache:
     def _start(self, vault: Vault, key: Key) -> None:
         self._running = key
         gen = self._generation
-        reader = copy.copy(vault)
-        reader.conn = vault._connect(vault.db_key)  # a second connection: reads never join a write
+        reader = vault.reader()  # a second connection: reads never join a write
         t = threading.Thread(target=self._run, args=(reader, key.today, gen), name="nocontact-figures",
                              daemon=True)
         t.start()
