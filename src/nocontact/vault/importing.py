@@ -208,6 +208,9 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
             progress(done[0], total, summary.records_read)
 
     created: list[str] = []
+    with source.open() as f:
+        original = vault.blobs.identify(f)
+    summary.sha256 = original.sha256
     storing = _StoreOriginal(vault, source)
     counted: Source = _CountingSource(source, tick) if progress is not None else source
     matcher = ExMatcher(ctx.case)
@@ -216,38 +219,33 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     kinds: Counter[str] = Counter()
     try:
         with vault.transaction() as conn:
-            # The original is encrypted into the store by another thread while this one parses
-            # (I3 holds: it is joined, complete and durable, before any row naming it is written).
-            # Every event's content names the original's SHA-256, so events are prepared in batches
-            # once that thread has finished (by the first batch, for files under a few hundred MB).
-            # The source and import rows come last, so foreign keys are checked at the commit.
-            conn.execute("PRAGMA defer_foreign_keys = ON")
-            import_id = _next_id(conn, "imports")
-            imported_at = utc_now()
+            # The original is encrypted into the store by another thread while this one parses and
+            # writes rows; its name and hashes were computed first (a quick pass), so rows can name
+            # it at once. I3 holds: the thread is joined, the blob complete and durable, before the
+            # commit.
+            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (original.sha256,)).fetchone()
+            if row is None:
+                cur = conn.execute("INSERT INTO sources(sha256, blob, size, display, format, first_imported_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)",
+                                   (original.sha256, original.name, original.size, source.display, importer.name,
+                                    utc_now()))
+                source_row = int(cur.lastrowid)
+            else:
+                source_row = int(row[0])
+            cur = conn.execute("INSERT INTO imports(source_id, display, format, imported_at, records_read, inserted, "
+                               "already_in_vault, skipped_unrelated, problems, summary, journal_seq) "
+                               "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, '{}', 0)",
+                               (source_row, source.display, importer.name, utc_now()))
+            import_id = int(cur.lastrowid)
             next_id = next_event_id(conn)
             first_id = next_id
             recorded_at = utc_now()
-            pending: list[tuple[Record, str, str, list[dict[str, Any]], bool]] = []
+            pending: list[tuple[Prepared, bool]] = []
             pending_keys: set[str] = set()
 
             def flush() -> None:
                 nonlocal next_id
-                if not pending:
-                    return
-                sha256 = storing.result().sha256
-                batch: list[tuple[Prepared, bool]] = []
-                for rec, utc_text, dkey, atts, is_record in pending:
-                    prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=sha256,
-                                                     source_display=source.display, utc_text=utc_text,
-                                                     dedupe_key=dkey, attachments=atts)
-                    if fixed:
-                        summary.problems.append({
-                            "kind": "unstorable", "position": rec.source_id,
-                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a "
-                                       "lone surrogate character, or a number beyond 64 bits); stored with U+FFFD "
-                                       "or left empty there. The original file keeps the exact bytes."})
-                    batch.append((prepared, is_record))
-                keys = [p.dedupe_key for p, _ in batch]
+                keys = [p.dedupe_key for p, _ in pending]
                 existing: set[str] = set()
                 for i in range(0, len(keys), 500):
                     chunk = keys[i:i + 500]
@@ -255,7 +253,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         f"SELECT dedupe_key FROM events WHERE dedupe_key IN ({','.join('?' * len(chunk))})",  # noqa: S608
                         chunk))
                 new: list[Prepared] = []
-                for p, is_record in batch:
+                for p, is_record in pending:
                     if p.dedupe_key in existing:
                         summary.already_in_vault += is_record
                         continue
@@ -312,8 +310,16 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         atts = [_store_attachment(vault, source, a, summary.problems, rec.source_id)
                                 for a in rec.attachments]
                         created.extend(a["blob"] for a in atts if a["blob"])
-                        rec = replace(rec, attachments=())  # stored: the batch need not hold the files
-                    pending.append((rec, utc_text, dkey, atts, is_record))
+                    prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=original.sha256,
+                                                     source_display=source.display, utc_text=utc_text,
+                                                     dedupe_key=dkey, attachments=atts)
+                    if fixed:
+                        summary.problems.append({
+                            "kind": "unstorable", "position": rec.source_id,
+                            "message": f"{', '.join(fixed)} held something the vault cannot store as it is (a "
+                                       "lone surrogate character, or a number beyond 64 bits); stored with U+FFFD "
+                                       "or left empty there. The original file keeps the exact bytes."})
+                    pending.append((prepared, is_record))
                     pending_keys.add(dkey)
                     if len(pending) >= 2000:
                         flush()
@@ -332,15 +338,10 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                                    f"damaged or unusual ({type(e).__name__} after {summary.records_read} "
                                    "records). Nothing from it was added; please report this.") from None
             summary.records_by_kind = dict(kinds)
-            original = storing.result()
-            summary.sha256 = original.sha256
-            row = conn.execute("SELECT id FROM sources WHERE sha256 = ?", (original.sha256,)).fetchone()
-            source_row = int(row[0]) if row is not None else _next_id(conn, "sources")
-            if row is None:
-                conn.execute("INSERT INTO sources(id, sha256, blob, size, display, format, first_imported_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (source_row, original.sha256, original.name, original.size, source.display,
-                              importer.name, imported_at))
+            stored = storing.result()
+            if stored != original:
+                raise ImportFailed(f"{source.display} changed while it was being imported. Nothing from it "
+                                   "was added; import it again once it is no longer being written.")
             body = {
                 "import_id": import_id, "source_sha256": original.sha256, "source_size": original.size,
                 "source_display": source.display, "format": importer.name,
@@ -350,24 +351,17 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                 "first_event_id": first, "last_event_id": last_id,
             }
             seq, _ = vault.append_journal("import", body)
-            conn.execute("INSERT INTO imports(id, source_id, display, format, imported_at, records_read, inserted, "
-                         "already_in_vault, skipped_unrelated, problems, summary, journal_seq) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (import_id, source_row, source.display, importer.name, imported_at,
-                          summary.records_read, merkle.count, summary.already_in_vault,
+            conn.execute("UPDATE imports SET records_read = ?, inserted = ?, already_in_vault = ?, "
+                         "skipped_unrelated = ?, problems = ?, summary = ?, journal_seq = ? WHERE id = ?",
+                         (summary.records_read, merkle.count, summary.already_in_vault,
                           summary.skipped_unrelated, len(summary.problems),
-                          json.dumps(summary.as_json(), ensure_ascii=False), seq))
+                          json.dumps(summary.as_json(), ensure_ascii=False), seq, import_id))
     except BaseException:
-        stored = storing.wait()
-        for name in [*([stored.name] if stored else []), *created]:
+        stored_blob = storing.wait()
+        for name in [*([stored_blob.name] if stored_blob else []), *created]:
             _drop_unreferenced(vault, name)
         raise
     return summary
-
-
-def _next_id(conn: Any, table: str) -> int:
-    """The id the next row of ``table`` gets; safe because the writer lock is held."""
-    return int(conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])  # noqa: S608
 
 
 class _StoreOriginal:
