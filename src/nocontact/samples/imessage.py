@@ -125,7 +125,8 @@ def write_chat_db(path: Path, *, scale: int = 1, seed: int = 0) -> None:
         guids: list[str] = []
         rowid = 0
         for rep in range(max(1, scale)):
-            shift = timedelta(days=30 * rep)
+            # Apple's nanosecond dates fit 64 bits for 292 years: past 2,000 months, wrap around.
+            shift = timedelta(days=30 * (rep % 2000), seconds=rep // 2000)
             story = STORY if rep == 0 else tuple(s for s in STORY if s[0] > timedelta(0))
             base_index = len(guids)
             for off, chat, handle, me, text, how in story:
