@@ -76,3 +76,37 @@ class TestBlobs:
             assert r.read(10) == data[CHUNK - 5:CHUNK + 5]
             r.seek(-7, 2)
             assert r.read() == data[-7:]
+
+
+class _Slow(io.RawIOBase):
+    """A stream that stops halfway until told to go on, like an upload still arriving."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+        self.parts = [b"first half ", b"second half"]
+        self.swept: int | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        if not self.parts:
+            return 0
+        if len(self.parts) == 1 and self.swept is None:
+            self.swept = self.store.sweep_temporary()  # another writer sweeps while this one writes
+        data = self.parts.pop(0)
+        b[:len(data)] = data
+        return len(data)
+
+
+def test_a_sweep_removes_what_dead_writers_left_and_spares_a_file_being_written(store: BlobStore) -> None:
+    """Leftovers of killed writers go; a blob still streaming in (its writer alive) is untouched."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    dead = store.root / "tmp-deadbeefdeadbeef"
+    dead.write_bytes(b"half a blob from a killed import")
+    slow = _Slow(store)
+    info = store.put_stream(io.BufferedReader(slow, 8))
+    assert slow.swept == 1
+    assert not dead.exists()
+    assert b"".join(store.chunks(info.name)) == b"first half second half"
+    assert list(store.root.glob("tmp-*")) == []

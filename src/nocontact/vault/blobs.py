@@ -9,6 +9,7 @@ disk cannot test whether a known file is present.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import io
@@ -69,6 +70,9 @@ class BlobStore:
         size = 0
         try:
             with open(tmp, "wb") as out:
+                # Held until closed: a writer sweeping leftovers (``sweep_temporary``) skips a file
+                # still being written, e.g. an upload streaming in before it takes the vault's lock.
+                fcntl.flock(out.fileno(), fcntl.LOCK_EX)
                 out.write(header)
                 index = 0
                 chunk = stream.read(CHUNK)
@@ -113,6 +117,31 @@ class BlobStore:
             mac.update(block)
             size += len(block)
         return BlobInfo(name=mac.hexdigest(), sha256=sha.hexdigest(), size=size)
+
+    def sweep_temporary(self) -> int:
+        """Delete the temporary files of writers that died (killed mid-write); returns how many.
+
+        A file whose writer is alive holds an exclusive lock and is left alone.
+        """
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for p in self.root.glob("tmp-*"):
+            try:
+                fd = os.open(p, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue  # still being written
+            try:
+                p.unlink(missing_ok=True)
+                removed += 1
+            finally:
+                os.close(fd)
+        return removed
 
     def put_bytes(self, data: bytes) -> BlobInfo:
         return self.put_stream(io.BytesIO(data))

@@ -328,10 +328,7 @@ class Vault:
         """Remove what a killed writer left (encrypted temp blobs, snapshots); only the lock holder may."""
         for p in self.root.glob("snapshot-*.tmp*"):
             p.unlink(missing_ok=True)
-        blobs = self.root / BLOBS
-        if blobs.is_dir():
-            for p in blobs.glob("tmp-*"):
-                p.unlink(missing_ok=True)
+        self.blobs.sweep_temporary()
 
     def _release_lock(self) -> None:
         if self._lock_fd is not None:
