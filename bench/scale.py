@@ -200,22 +200,34 @@ def phase_web(vault_root: Path) -> dict[str, Any]:
         r = c.post("/unlock", data={"csrf": m.group(1), "passphrase": PASSPHRASE})
         if r.status_code != 200 or r.url.path == "/unlock":
             raise SystemExit(f"unlock failed: {r.status_code}")
+        unlocked = time.perf_counter()
         r = c.get("/documentation/timeline")
         m = re.search(r"/documentation/event/(\d+)", r.text)
         eid = m.group(1) if m else "1"
-        for page in PAGES:
-            path = page.format(eid=eid)
-            times: list[float] = []
-            status = 0
-            for _ in range(WEB_RUNS):
-                t0 = time.perf_counter()
-                resp = c.get(path)
-                times.append(time.perf_counter() - t0)
-                status = resp.status_code
-            times.sort()
-            pages[page] = {"p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
-                           "median": times[len(times) // 2], "status": status}
-    return {"pages": pages, "rss_mb": _rss_mb()}
+
+        def measure(into: dict[str, dict[str, float]]) -> None:
+            for page in PAGES:
+                path = page.format(eid=eid)
+                times: list[float] = []
+                status = 0
+                for _ in range(WEB_RUNS):
+                    t0 = time.perf_counter()
+                    resp = c.get(path)
+                    times.append(time.perf_counter() - t0)
+                    status = resp.status_code
+                times.sort()
+                into[page] = {"p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
+                              "median": times[len(times) // 2], "status": status}
+
+        # Right after unlocking, the app counts its figures in the background (web/derived.py):
+        # pages are measured while that runs, then again once Home no longer says "Counting".
+        counting: dict[str, dict[str, float]] = {}
+        measure(counting)
+        while "Counting the entries" in c.get("/").text:
+            time.sleep(1)
+        ready_s = time.perf_counter() - unlocked
+        measure(pages)
+    return {"pages": pages, "pages_while_counting": counting, "figures_ready_s": ready_s, "rss_mb": _rss_mb()}
 
 
 def _run_phase(args: argparse.Namespace) -> dict[str, Any]:
@@ -311,6 +323,10 @@ def build_and_measure(root: Path, target: int, counts: dict[str, dict[str, int]]
               f"RSS {rp['rss_mb']:.0f} MB", flush=True)
     res["web"] = _child("web", vault_root)
     worst = max(res["web"]["pages"].items(), key=lambda kv: kv[1]["p95"])
+    if "pages_while_counting" in res["web"]:
+        w2 = max(res["web"]["pages_while_counting"].items(), key=lambda kv: kv[1]["p95"])
+        print(f"  web while counting after unlock: worst p95 {w2[1]['p95'] * 1000:.0f} ms ({w2[0]}); "
+              f"figures ready {res['web']['figures_ready_s']:.0f} s after unlock")
     print(f"  web worst p95 {worst[1]['p95'] * 1000:.0f} ms ({worst[0]})  RSS {res['web']['rss_mb']:.0f} MB",
           flush=True)
     return res

@@ -9,8 +9,9 @@ Why this shape, and not SQL or a table in the vault:
 * Fast pages. Running those functions over 100,000 events takes seconds, so it never happens in a
   request. A background thread computes the figures on a second, read-only connection inside one
   read transaction (a consistent snapshot), and pages read the last result.
-* Incremental. Each event's export row is derived once and kept in a compact form (the fields
-  the analysis reads, plus its flags); a later change derives only new or corrected events.
+* Incremental. Each event's export row is derived once; the ex's events, block notices and
+  flagged events are kept in a compact form (the fields the analysis reads, plus the flags), the
+  rest only counted; a later change derives only new or corrected events.
   Everything is derived again only when the case (who the ex is) or the flag rules change.
 * Not evidence, never stored. Flags and counts are derived from the events and the rules; they
   are not written to the vault, so they never enter the journal, verify or the bundle, and a
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nocontact.analysis import Progress, count_attempts, default_rules, progress
+from nocontact.analysis._rows import BLOCK_NOTICE
 from nocontact.eventlog import event_dicts
 from nocontact.vault.events import StoredEvent, current_boundary, current_case
 from nocontact.vault.store import Vault
@@ -43,7 +46,7 @@ from nocontact.vault.store import Vault
 __all__ = ["ANALYSIS_FIELDS", "DerivedCache", "Figures", "Key", "rules_digest"]
 
 #: The export fields the analysis functions read (see ``nocontact.analysis._rows``); compact rows
-#: keep only these, so 100,000 events fit in tens of megabytes instead of holding every text.
+#: keep only these (and a block notice's text), never message text.
 ANALYSIS_FIELDS = ("event_id", "utc", "category", "direction", "party", "channel", "identifier", "call_type",
                    "retracted", "flags")
 
@@ -118,15 +121,21 @@ def current_key(conn: Any, today: date) -> Key:
                one("SELECT max(id) FROM boundaries"), rules_digest(), today)
 
 
-def _events(conn: Any, where: str, args: tuple[Any, ...]) -> Iterator[StoredEvent]:
+def _revisions(conn: Any) -> dict[int, dict[str, Any]]:
+    revisions: dict[int, dict[str, Any]] = {}
+    for event_id, fields in conn.execute("SELECT event_id, fields FROM revisions ORDER BY id"):
+        revisions.setdefault(int(event_id), {}).update(json.loads(fields))
+    return revisions
+
+
+def _events(conn: Any, where: str, args: tuple[Any, ...], revisions: dict[int, dict[str, Any]],
+            limit: int = -1) -> Iterator[StoredEvent]:
     """Events matching ``where`` with their corrections applied, like ``iter_events`` for a subset.
 
     Attachments are left out: no analysis function reads them, and the compact rows drop them.
     """
-    revisions: dict[int, dict[str, Any]] = {}
-    for event_id, fields in conn.execute("SELECT event_id, fields FROM revisions ORDER BY id"):
-        revisions.setdefault(int(event_id), {}).update(json.loads(fields))
-    cur = conn.execute(f"SELECT * FROM events WHERE {where} ORDER BY id", args)  # noqa: S608 (fixed clauses)
+    cur = conn.execute(f"SELECT * FROM events WHERE {where} ORDER BY id LIMIT ?",  # noqa: S608 (fixed clauses)
+                       (*args, limit))
     cols = [d[0] for d in cur.description]
     for values in cur:
         row = dict(zip(cols, values, strict=True))
@@ -138,12 +147,35 @@ def _events(conn: Any, where: str, args: tuple[Any, ...]) -> Iterator[StoredEven
         yield ev
 
 
-def _compact(row: dict[str, Any], occurred_us: int) -> tuple[int, int, dict[str, Any]]:
-    keep = {k: row[k] for k in ANALYSIS_FIELDS}
-    keep["flags"] = tuple(keep["flags"])
-    if row["category"] == "system":  # block notices are recognised by their text
-        keep["body"] = row["body"]
-    return occurred_us, int(row["event_id"]), keep
+#: What a compact row holds, in order (``ANALYSIS_FIELDS`` without the id, plus a block notice's text).
+_COMPACT = ("utc", "category", "direction", "party", "channel", "identifier", "call_type", "flags", "body")
+_Compact = tuple[int, int, tuple[Any, ...]]
+
+
+def _compact(row: dict[str, Any], occurred_us: int) -> _Compact | None:
+    """What the analysis needs of one export row, or None when it needs nothing of it.
+
+    Only the ex's events (``party`` set), block notices and flagged events count for anything
+    the pages show; keeping just those, as tuples of shared strings, holds a million-event vault
+    in tens of megabytes instead of gigabytes.
+    """
+    flags = tuple(row["flags"])
+    blocked = row["category"] == "system" and bool(BLOCK_NOTICE.search(str(row.get("body") or "")))
+    if row["party"] is None and not flags and not blocked:
+        return None
+    values = (row["utc"], sys.intern(row["category"]), sys.intern(row["direction"]),
+              sys.intern(row["party"]) if row["party"] is not None else None, sys.intern(row["channel"]),
+              row["identifier"], row["call_type"], flags, row["body"] if blocked else None)
+    return occurred_us, int(row["event_id"]), values
+
+
+def _rows(compact: list[_Compact]) -> Iterator[dict[str, Any]]:
+    """The compact rows as the export-row dicts the analysis functions read, one at a time."""
+    for _, eid, values in compact:
+        row = dict(zip(_COMPACT, values, strict=True))
+        row["event_id"] = eid
+        row["retracted"] = False
+        yield row
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -155,7 +187,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 @dataclass
 class _State:
-    rows: dict[int, tuple[int, int, dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[int, _Compact] = field(default_factory=dict)
     max_event: int = 0
     max_revision: int = 0
     case_version: int = -1
@@ -238,38 +270,50 @@ class DerivedCache:
         boundary = b[0] if b else None
         if st.case_version != key.case_version or st.rules != key.rules:
             st = _State(case_version=key.case_version, rules=key.rules)
-        fresh = list(_events(conn, "id > ?", (st.max_event,)))
-        revised: list[StoredEvent] = []
+        revisions = _revisions(conn)
+        rules = default_rules()
+
+        def derive(todo: list[StoredEvent]) -> None:
+            for ev, row in zip(todo, event_dicts(todo, case, boundary, rules=rules), strict=True):
+                c = _compact(row, int(ev.row["occurred_us"]))
+                if c is None:
+                    st.rows.pop(ev.id, None)
+                else:
+                    st.rows[ev.id] = c
+
+        # New events in batches, so memory holds a few thousand full rows at a time, never the vault.
+        last = st.max_event
+        while batch := list(_events(conn, "id > ? AND id <= ?", (last, key.max_event), revisions, 5000)):
+            derive(batch)
+            last = batch[-1].id
         if key.max_revision > st.max_revision:
             ids = [int(r[0]) for r in conn.execute("SELECT DISTINCT event_id FROM revisions WHERE id > ? AND "
                                                    "event_id <= ?", (st.max_revision, st.max_event))]
             if ids:
-                revised = list(_events(conn, "id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)))
-        rules = default_rules()
-        todo = fresh + revised
-        for ev, row in zip(todo, event_dicts(todo, case, boundary, rules=rules), strict=True):
-            st.rows[ev.id] = _compact(row, int(ev.row["occurred_us"]))
+                derive(list(_events(conn, "id IN (SELECT value FROM json_each(?))", (json.dumps(ids),), revisions)))
         st.max_event, st.max_revision = key.max_event, key.max_revision
         with self._lock:
             if gen != self._generation:
                 return None
             self._state = st
         retracted = {int(r[0]) for r in conn.execute("SELECT event_id FROM retractions")}
+        events = int(conn.execute("SELECT count(*) FROM events WHERE id NOT IN (SELECT event_id FROM retractions)")
+                     .fetchone()[0])
         ordered = sorted((v for k, v in st.rows.items() if k not in retracted), key=lambda t: (t[0], t[1]))
-        rows = [r for _, _, r in ordered]
         zone = _zone(case.source_timezone)
         now = datetime.combine(key.today, time(23, 59, 59), zone)
-        every = count_attempts(rows, None, zone)
-        after = count_attempts(rows, boundary, zone) if boundary else every
+        every = count_attempts(_rows(ordered), None, zone)
+        after = count_attempts(_rows(ordered), boundary, zone) if boundary else every
         by_month: dict[str, int] = {}
         for day, fig in every.by_day.items():
             by_month[day[:7]] = by_month.get(day[:7], 0) + fig.count
         flag_ids: dict[str, list[int]] = {}
-        for r in rows:
-            for f in r["flags"]:
-                flag_ids.setdefault(f, []).append(int(r["event_id"]))
+        flags_at = _COMPACT.index("flags")
+        for _, eid, values in ordered:
+            for f in values[flags_at]:
+                flag_ids.setdefault(f, []).append(eid)
         return Figures(key=key, boundary=boundary, zone=zone,
-                       progress=progress(rows, boundary, zone, now, weeks=12),
+                       progress=progress(_rows(ordered), boundary, zone, now, weeks=12),
                        attempts_total=every.total.count, attempts_after_boundary=after.total.count,
                        by_week={k: v.count for k, v in every.by_week.items()}, by_month=by_month,
-                       flag_ids={k: tuple(v) for k, v in flag_ids.items()}, events=len(rows))
+                       flag_ids={k: tuple(v) for k, v in flag_ids.items()}, events=events)
