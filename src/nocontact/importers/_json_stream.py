@@ -17,6 +17,7 @@ holding back a possibly incomplete escape at a chunk's end, so it stays streamin
 
 from __future__ import annotations
 
+import decimal
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -123,7 +124,8 @@ def events(raw: IO[bytes], what: str) -> tuple[XEscapeRepair, Iterator[tuple[str
     def gen() -> Iterator[tuple[str, Any]]:
         try:
             yield from ijson.basic_parse(reader)
-        except (ijson.JSONError, UnicodeDecodeError, ValueError) as e:
+        except (ijson.JSONError, UnicodeDecodeError, ValueError, decimal.DecimalException) as e:
+            # DecimalException: a number the parser cannot hold (e.g. an exponent of a billion digits).
             # The parser's own message quotes the file's text: never repeat it.
             detail = str(e.args[0] if e.args else "")
             if "premature EOF" in detail or "Incomplete JSON" in detail:

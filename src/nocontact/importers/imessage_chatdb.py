@@ -325,7 +325,8 @@ def _chats(con: sqlite3.Connection, present: set[str]) -> dict[int, _Chat]:
     members: dict[int, list[int]] = {}
     if "chat_handle_join" in present:
         for cid, hid in con.execute("SELECT chat_id, handle_id FROM chat_handle_join ORDER BY chat_id, handle_id"):
-            members.setdefault(int(cid), []).append(int(hid))
+            if isinstance(cid, int) and isinstance(hid, int):  # a damaged row joins nothing
+                members.setdefault(cid, []).append(hid)
     out: dict[int, _Chat] = {}
     for rid, ident, name, style in con.execute(f"SELECT ROWID, {sel} FROM chat"):  # noqa: S608
         out[int(rid)] = _Chat(ident if isinstance(ident, str) else None,
