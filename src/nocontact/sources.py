@@ -91,7 +91,7 @@ class FileSource:
     def related(self, relpath: str) -> Source | None:
         """A file beside this one, named relative to the import root; never outside it."""
         rel = PurePosixPath(relpath)
-        if rel.is_absolute() or ".." in rel.parts:
+        if rel.is_absolute() or ".." in rel.parts or "\x00" in relpath:  # no file name holds a NUL
             return None
         for base in (self.root, self.path.parent):
             p = (base / rel).resolve()

@@ -50,6 +50,9 @@ FIXED: dict[str, str] = {
     "error_whatsapp_602": "the WhatsApp zip sniffer treats a damaged zip as not its format",
     "EOFError_whatsapp_602": "as above, for a truncated member",
     "UnicodeDecodeError_whatsapp_597": "as above, for a member name that is not UTF-8",
+    "TypeError_imessage_chatdb_328": "a chat_handle_join row with NULL ids joins nothing",
+    "InvalidOperation__json_stream_125": "a JSON number the parser cannot hold is a plain 'damaged' refusal",
+    "ValueError_sources_97": "FileSource.related treats a name holding a NUL as absent",
     "UnicodeDecodeError_imessage_chatdb_295": "SQLite's 'malformed schema' message quoting a name that is not UTF-8 "
                                               "is read as the DatabaseError it is: a plain 'damaged' refusal",
 }
