@@ -161,3 +161,39 @@ def test_an_attachment_that_is_not_base64_is_a_named_problem_and_the_rest_is_kep
     assert [(a["name"], a["included"], a["size"]) for a in ev.attachments] == [("good.jpg", True, 6),
                                                                                ("bad.jpg", False, None)]
     assert verify_vault(new_vault).ok
+
+
+class TestOrdinals:
+    """Identical records in one source stay distinct events; the counts kept stay few."""
+
+    def test_identical_records_at_one_instant_are_numbered_from_zero(self) -> None:
+        from nocontact.vault.importing import _Ordinals
+
+        o = _Ordinals()
+        t, d = 1_700_000_000_000_000, b"\x01" * 32
+        assert [o.next(t, d) for _ in range(3)] == [0, 1, 2]
+        assert o.next(t, b"\x02" * 32) == 0
+        assert o.next(t + 1, d) == 0
+
+    def test_a_count_survives_a_day_boundary_between_two_identical_records(self) -> None:
+        """The older generation is still asked, so a rotation between two copies cannot reset the count."""
+        from nocontact.vault.importing import _Ordinals
+
+        o = _Ordinals()
+        day = 86_400_000_000
+        d = b"\x07" * 32
+        assert o.next(day, d) == 0
+        o.next(2 * day + 5, b"other")  # the file moves a day on: a new generation starts
+        assert o.next(day, d) == 1  # a copy out of order, still remembered
+
+    def test_memory_stays_flat_over_a_long_file(self) -> None:
+        """A million distinct records a minute apart keep at most two generations of counts."""
+        from nocontact.vault.importing import _Ordinals
+
+        o = _Ordinals(per_generation=10_000)
+        for i in range(200_000):
+            o.next(i * 60_000_000, i.to_bytes(32, "big"))
+        assert len(o._current) + len(o._previous) <= 2 * 1_440
+        for i in range(50_000):  # one impossibly dense day: the generation cap bounds it too
+            o.next(10**15, i.to_bytes(32, "big"))
+        assert len(o._current) + len(o._previous) <= 20_000

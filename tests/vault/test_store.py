@@ -143,3 +143,22 @@ def test_a_reader_handle_reads_on_its_own_connection_and_never_holds_the_lock(ne
     with new_vault.transaction():  # the original handle still writes
         new_vault.append_journal("note", {"text": "still open"})
     assert new_vault.conn.execute("SELECT count(*) FROM journal").fetchone()[0] >= 2
+
+
+def test_the_page_cache_follows_the_event_indexes_between_8_and_32_mib(new_vault: Vault) -> None:
+    """A small import keeps a small cache; a large one gets room for its index, up to a bound."""
+    def kib() -> int:
+        return -int(new_vault.conn.execute("PRAGMA cache_size").fetchone()[0])
+
+    assert kib() == 8192
+    new_vault.size_cache_for(20_000)
+    assert kib() == 8192
+    new_vault.size_cache_for(100_000)
+    assert kib() == 100_000 * 140 // 1024
+    new_vault.size_cache_for(5_000_000)
+    assert kib() == 32768
+    reader = new_vault.reader()
+    try:
+        assert -int(reader.conn.execute("PRAGMA cache_size").fetchone()[0]) == 8192
+    finally:
+        reader.close()

@@ -128,23 +128,30 @@ class _CountingSource:
 class _Ordinals:
     """Numbers identical records within one source, so two identical texts in one minute stay two.
 
-    Keys are (time, digest); records of real exports come in time order, so entries far behind
-    the newest time are dropped to keep memory flat on million-message files.
+    Keys are (time, digest). Identical records share a time stamp, and exports come in time
+    order, so a count is needed only while the file is still at that time: counts are kept in
+    two generations, and the older is forgotten once the file has moved a day past it (or after
+    ``per_generation`` records, for a day denser than any real chat). Memory stays flat however
+    long the file, where keeping every key grew by about 200 bytes a record (5 MB at 27,000).
     """
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[int, bytes], int] = {}
-        self._newest = 0
+    _DAY_US = 86_400_000_000
+
+    def __init__(self, per_generation: int = 100_000) -> None:
+        self._current: dict[tuple[int, bytes], int] = {}
+        self._previous: dict[tuple[int, bytes], int] = {}
+        self._started = 0
+        self._per_generation = per_generation
 
     def next(self, t_us: int, digest: bytes) -> int:
+        if t_us - self._started >= self._DAY_US or len(self._current) >= self._per_generation:
+            self._previous, self._current = self._current, {}
+            self._started = t_us
         k = (t_us, digest)
-        n = self._seen.get(k, 0)
-        self._seen[k] = n + 1
-        if t_us > self._newest:
-            self._newest = t_us
-        if len(self._seen) > 50_000:
-            horizon = self._newest - 86_400_000_000
-            self._seen = {key: v for key, v in self._seen.items() if key[0] >= horizon}
+        n = self._current.get(k)
+        if n is None:
+            n = self._previous.get(k, 0)
+        self._current[k] = n + 1
         return n
 
 
@@ -245,6 +252,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
 
             def flush() -> None:
                 nonlocal next_id
+                vault.size_cache_for(next_id + len(pending))
                 keys = [p.dedupe_key for p, _ in pending]
                 existing: set[str] = set()
                 for i in range(0, len(keys), 500):
