@@ -162,3 +162,15 @@ def test_the_page_cache_follows_the_event_indexes_between_8_and_32_mib(new_vault
         assert -int(reader.conn.execute("PRAGMA cache_size").fetchone()[0]) == 8192
     finally:
         reader.close()
+
+
+def test_an_error_after_sqlite_rolled_back_by_itself_is_the_error_raised(new_vault: Vault) -> None:
+    """SQLite ends the transaction itself on a full disk; the real error must not become 'cannot rollback'."""
+    before = new_vault.conn.execute("SELECT count(*) FROM journal").fetchone()[0]
+    with pytest.raises(OSError, match="No space"), new_vault.transaction() as conn:
+        new_vault.append_journal("note", {"n": 1})
+        conn.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL
+        raise OSError(28, "No space left on device")
+    assert new_vault.conn.execute("SELECT count(*) FROM journal").fetchone()[0] == before
+    with new_vault.transaction():  # the vault is usable afterwards
+        new_vault.append_journal("note", {"n": 2})

@@ -79,6 +79,31 @@ def test_an_upload_is_imported_from_the_encrypted_store_without_a_plaintext_temp
         assert verify_vault(v).ok
 
 
+def test_an_upload_that_finds_the_disk_full_says_so_and_adds_nothing(
+        unlocked: Web, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A full disk mid-import is a sentence about the disk on the page, not a 500, and nothing is added."""
+    import errno
+
+    import nocontact.vault.events as events
+
+    f = samples(tmp_path / "s")["WhatsApp Chat with Casey Drummond.txt"]
+
+    def full(*a, **k):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(events, "insert_prepared", full)
+    monkeypatch.setattr("nocontact.vault.importing.insert_prepared", full)
+    with unlocked.vault() as v:
+        before = v.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": (f.name, f.read_bytes(), "text/plain")})
+    assert r.status_code == 422
+    assert "No space left on device" in r.text and "Nothing from it was added" in r.text
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
+        assert verify_vault(v).ok
+
+
 def test_a_zip_upload_is_imported_member_by_member(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A zipped WhatsApp export is read from the encrypted blob as one export, its photo included."""
     f = samples(tmp_path / "s")["WhatsApp Chat - Casey Drummond.zip"]

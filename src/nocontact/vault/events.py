@@ -206,7 +206,8 @@ class Prepared:
     """An event ready to insert: its content, hash and dedupe key, computed once."""
 
     dedupe_key: str
-    content: dict[str, Any]
+    #: The canonical content object; None when ``prepare_record`` wrote its JSON directly.
+    content: dict[str, Any] | None
     occurred_us: int
     content_hash: str
     attachments: list[dict[str, Any]]
@@ -220,52 +221,91 @@ def prepare(row: dict[str, Any], *, dedupe_key: str, attachments: list[dict[str,
     return Prepared(dedupe_key, content, row["occurred_us"], content_hash(content), attachments)
 
 
-#: Content keys in the order ``sort_keys`` would put them, so the hot path can skip sorting.
-_SORTED_KEYS: tuple[str, ...] = tuple(sorted((*CONTENT_FIELDS, "attachments")))
 _sha256 = hashlib.sha256
+#: The stdlib's own C encoder, built once with the canonical settings (compact separators, text
+#: as written, keys sorted): ``json.dumps`` builds a new one on every call.
+_canonical_encoder: Any = (json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, None, _enc, None, ":", ",", True, False, True) if json.encoder.c_make_encoder else None)  # type: ignore[attr-defined]
+
+
+def _canonical_text(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
+    if _canonical_encoder is None:
+        return _dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "".join(_canonical_encoder(value, 0))
+
+
+def _null_or_text(v: Any) -> str:
+    return "null" if v is None else _enc(v)
+
+
+def _null_or_int(v: Any) -> str:
+    if v is None:
+        return "null"
+    if type(v) is not int or v not in _INT64:
+        raise TypeError  # a bool, a subclass or a number beyond 64 bits: the general path decides
+    return int.__repr__(v)
 
 
 def prepare_record(rec: Record, *, fmt: str, source_sha256: str, source_display: str, utc_text: str,
                    dedupe_key: str, attachments: list[dict[str, Any]]) -> tuple[Prepared, list[str]]:
     """``prepare(record_row(...))`` with ``make_storable`` applied, in one pass (the import hot path).
 
-    Returns the prepared event and the fields ``make_storable`` had to change. The content is
-    built once, in canonical key order, and its UTF-8 encoding doubles as the storability check:
-    only a record that fails it (a lone surrogate) or carries a number beyond 64 bits takes the
-    general path. ``tests/vault/test_events.py`` holds both paths to the same hashes and rows.
+    Returns the prepared event and the fields ``make_storable`` had to change. The canonical JSON
+    is written out directly, key by key in sorted order, and its UTF-8 encoding doubles as the
+    storability check: a record that fails it (a lone surrogate), or that carries a value of an
+    unexpected type or a number beyond 64 bits, takes the general path. ``tests/vault/
+    test_events.py`` holds both paths to the same hashes and rows.
     """
     sender = rec.sender
     occurred_us = _micros(rec.utc)
-    extra = dict(rec.extra)
-    if len(extra) > 1:
-        extra = dict(sorted(extra.items()))
-    peers = [[p.kind, p.value] for p in rec.peers]
-    duration, call_type = rec.duration_s, rec.call_type
-    if (occurred_us in _INT64 and (duration is None or duration in _INT64)
-            and (call_type is None or call_type in _INT64)):
-        values: dict[str, Any] = {
-            "attachments": [{"included": a["included"], "mime": a["mime"], "name": a["name"], "sha256": a["sha256"],
-                             "size": a["size"]} for a in attachments],
-            "body": rec.body, "call_type": call_type, "category": rec.category, "channel": channel_for(rec.kind),
-            "conversation": rec.conversation, "direction": rec.direction, "duration_s": duration,
-            "extra": extra, "format": fmt, "impact": None, "is_group": bool(rec.is_group), "kind": rec.kind,
-            "location": None, "occurred_at": utc_text, "officer": None, "origin": "import", "peers": peers,
-            "police_report": None, "raw_time": rec.raw_time, "sender": sender.value if sender else None,
-            "sender_kind": sender.kind if sender else None, "source_display": source_display,
-            "source_pos": rec.source_id, "source_sha256": source_sha256, "subject": rec.subject,
-            "time_basis": rec.time_basis,
-            "time_zone": rec.time_zone, "witnesses": None,
-        }
+    if occurred_us in _INT64:
         try:
-            data = _dumps(values, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            pass
+            extra = dict(rec.extra)
+            if len(extra) > 1:
+                extra = dict(sorted(extra.items()))
+            peers = [[p.kind, p.value] for p in rec.peers]
+            sender_kind, sender_value = (sender.kind, sender.value) if sender else (None, None)
+            kind, body, subject = rec.kind, rec.body, rec.subject
+            channel = channel_for(kind)
+            is_group = bool(rec.is_group)
+            text = "".join((
+                '{"attachments":',
+                _canonical_text(hashable_attachments(attachments)) if attachments else "[]",
+                ',"body":', _null_or_text(body),
+                ',"call_type":', _null_or_int(rec.call_type),
+                ',"category":', _enc(rec.category),
+                ',"channel":', _enc(channel),
+                ',"conversation":', _null_or_text(rec.conversation),
+                ',"direction":', _enc(rec.direction),
+                ',"duration_s":', _null_or_int(rec.duration_s),
+                ',"extra":{', ",".join([_enc(k) + ":" + _enc(v) for k, v in extra.items()]),
+                '},"format":', _enc(fmt),
+                ',"impact":null,"is_group":', "true" if is_group else "false",
+                ',"kind":', _enc(kind),
+                ',"location":null,"occurred_at":', _enc(utc_text),
+                ',"officer":null,"origin":"import","peers":[',
+                ",".join(["[" + _enc(k) + "," + _enc(v) + "]" for k, v in peers]),
+                '],"police_report":null,"raw_time":', _enc(rec.raw_time),
+                ',"sender":', _null_or_text(sender_value),
+                ',"sender_kind":', _null_or_text(sender_kind),
+                ',"source_display":', _enc(source_display),
+                ',"source_pos":', _enc(rec.source_id),
+                ',"source_sha256":', _enc(source_sha256),
+                ',"subject":', _null_or_text(subject),
+                ',"time_basis":', _enc(rec.time_basis),
+                ',"time_zone":', _enc(rec.time_zone),
+                ',"witnesses":null}',
+            ))
+            data = text.encode("utf-8")
+        except (TypeError, UnicodeEncodeError):
+            pass  # an unusual record: the general path below stores and hashes it
         else:
-            stored = [values[k] for k in CONTENT_FIELDS]
-            stored[_PEERS] = _json_text(peers)
-            stored[_EXTRA] = _json_text(extra)
-            stored[_GROUP] = int(values["is_group"])
-            return Prepared(dedupe_key, values, occurred_us, _sha256(data).hexdigest(), attachments, stored), []
+            stored = ["import", source_sha256, source_display, rec.source_id, fmt, kind, rec.category, channel,
+                      rec.direction, utc_text, rec.raw_time, rec.time_zone, rec.time_basis, sender_kind,
+                      sender_value, _json_text(peers), int(is_group), rec.conversation, body, subject,
+                      rec.duration_s, rec.call_type, None, None, None, None, None, _json_text(extra)]
+            return Prepared(dedupe_key, None, occurred_us, _sha256(data).hexdigest(), attachments, stored), []
     row = record_row(rec, fmt=fmt, source_sha256=source_sha256, source_display=source_display, utc_text=utc_text)
     fixed = make_storable(row)
     return prepare(row, dedupe_key=dedupe_key, attachments=attachments), fixed
@@ -284,6 +324,7 @@ def insert_prepared(conn: Any, items: list[Prepared], *, first_id: int, import_i
         eid = first_id + n
         if p.values is None:
             c = p.content
+            assert c is not None
             values = [c[k] for k in CONTENT_FIELDS]
             values[_PEERS] = _json_text(c["peers"])
             values[_EXTRA] = _json_text(c["extra"])

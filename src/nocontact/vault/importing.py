@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, BinaryIO
 
+import sqlcipher3
+
 from nocontact.identity import ExMatcher
 from nocontact.importers.base import ImportContext, Importer, SourceError
 from nocontact.model import RECORD_CATEGORIES, AttachmentRef, Problem, Record, format_utc
@@ -339,8 +341,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
             except (RecursionError, MemoryError):
                 raise ImportFailed(f"{source.display}: the file is built in a way nocontact refuses to read "
                                    "(nested too deeply or too large to hold)") from None
-            except (ImportFailed, OSError):
-                raise  # OSError: the disk (full, unreadable), not the file; said as such by the caller
+            except (ImportFailed, OSError, sqlcipher3.Error):
+                raise  # the disk (full, unreadable) or the vault, not the file; said as such by the caller
             except Exception as e:  # noqa: BLE001 - an importer bug must never leave half an import
                 raise ImportFailed(f"{source.display}: nocontact could not read this file: a part of it is "
                                    f"damaged or unusual ({type(e).__name__} after {summary.records_read} "

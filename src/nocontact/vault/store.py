@@ -389,7 +389,10 @@ class Vault:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # SQLite rolls back by itself after some errors (a full disk, out of memory); a
+                # second rollback would then fail and hide the error that says what happened.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
         finally:

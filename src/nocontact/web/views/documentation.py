@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlcipher3
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -84,6 +85,10 @@ async def upload(request: Request) -> Response:
                     results.append(import_planned(v, item, ctx))
                 except (ImportFailed, VaultError) as e:
                     error = str(e)
+                except (OSError, sqlcipher3.Error) as e:  # the disk or the vault, not the file
+                    error = (f"{up.filename}: nocontact could not write it into the vault "
+                             f"({getattr(e, 'strerror', None) or e}). Nothing from it was added. If the "
+                             "disk is full, free some space and try again.")
             else:
                 skipped.append(item)
     imports = v.conn.execute("SELECT display, format, imported_at, inserted, already_in_vault FROM imports "
