@@ -110,3 +110,24 @@ def test_a_sweep_removes_what_dead_writers_left_and_spares_a_file_being_written(
     assert not dead.exists()
     assert b"".join(store.chunks(info.name)) == b"first half second half"
     assert list(store.root.glob("tmp-*")) == []
+
+
+def test_a_deferred_blob_is_synced_with_its_folder_by_make_durable(store: BlobStore,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``durable=False`` writes without syncing; ``make_durable`` then syncs every file and folder once."""
+    synced: list[tuple[int, int]] = []
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        st = os.fstat(fd)
+        synced.append((st.st_dev, st.st_ino))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    infos = [store.put_bytes(os.urandom(100 + i), durable=False) for i in range(5)]
+    assert synced == []
+    store.make_durable([i.name for i in infos] + [infos[0].name])
+    paths = {store.path_for(i.name) for i in infos}
+    want = {(p.stat().st_dev, p.stat().st_ino) for p in paths | {p.parent for p in paths}}
+    assert set(synced) == want and len(synced) == len(want)
+    assert all(store.read(i.name) for i in infos)

@@ -197,3 +197,44 @@ class TestOrdinals:
         for i in range(50_000):  # one impossibly dense day: the generation cap bounds it too
             o.next(10**15, i.to_bytes(32, "big"))
         assert len(o._current) + len(o._previous) <= 20_000
+
+
+def test_a_photo_that_cannot_be_written_fails_the_import_and_leaves_no_file(
+        new_vault: Vault, sample_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attachments are written on another thread; a full disk there still undoes the whole import."""
+    import errno
+
+    from nocontact.vault.blobs import BlobStore
+
+    with_case(new_vault)
+    before_blobs = sorted(new_vault.blobs.names())
+    real = BlobStore.put_bytes
+    calls = [0]
+
+    def full_on_the_second(self: BlobStore, data: bytes, *, durable: bool = True) -> object:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data, durable=durable)
+
+    monkeypatch.setattr(BlobStore, "put_bytes", full_on_the_second)
+    with pytest.raises(OSError, match="No space"):
+        import_paths(new_vault, _sms(sample_files), keep_unrelated=True)
+    assert calls[0] >= 2
+    assert count(new_vault) == 0 and count(new_vault, "attachments") == 0
+    assert sorted(new_vault.blobs.names()) == before_blobs
+    assert verify_vault(new_vault).ok
+
+
+def test_every_photo_row_names_a_stored_file_with_its_content(new_vault: Vault,
+                                                              sample_files: dict[str, Path]) -> None:
+    """Written on other threads, each attachment is still under the name, hash and size its row gives."""
+    import hashlib
+
+    with_case(new_vault)
+    import_paths(new_vault, _sms(sample_files), keep_unrelated=True)
+    rows = new_vault.conn.execute("SELECT blob, sha256, size FROM attachments WHERE included = 1").fetchall()
+    assert len(rows) >= 2
+    for blob, sha, size in rows:
+        data = new_vault.blobs.read(blob)
+        assert hashlib.sha256(data).hexdigest() == sha and len(data) == size

@@ -12,8 +12,9 @@ import binascii
 import io
 import json
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, BinaryIO
 
@@ -23,7 +24,7 @@ from nocontact.identity import ExMatcher
 from nocontact.importers.base import ImportContext, Importer, SourceError
 from nocontact.model import RECORD_CATEGORIES, AttachmentRef, Problem, Record, format_utc
 from nocontact.sources import Source
-from nocontact.vault.blobs import BlobInfo
+from nocontact.vault.blobs import BlobInfo, BlobStore
 from nocontact.vault.events import (
     Prepared,
     _micros,
@@ -168,7 +169,7 @@ def _is_related(rec: Record, matcher: ExMatcher) -> tuple[bool, str | None]:
     return False, None
 
 
-def _store_attachment(vault: Vault, source: Source, ref: AttachmentRef,
+def _store_attachment(vault: Vault, writer: _AttachmentWriter, source: Source, ref: AttachmentRef,
                       problems: list[dict[str, str]], position: str) -> dict[str, Any]:
     info: BlobInfo | None = None
     try:
@@ -180,12 +181,12 @@ def _store_attachment(vault: Vault, source: Source, ref: AttachmentRef,
         data = None
         ref = replace(ref, included=False, base64=None)
     if data is not None:
-        info = vault.blobs.put_bytes(data)
+        info = writer.put(data)
     elif ref.related is not None and ref.included:
         rel = source.related(ref.related)
         if rel is not None:
             with rel.open() as f:
-                info = vault.blobs.put_stream(f)
+                info = vault.blobs.put_stream(f, durable=False)
     if info is None:
         return {"blob": None, "sha256": None, "size": None, "name": ref.name, "mime": ref.mime, "included": False}
     return {"blob": info.name, "sha256": info.sha256, "size": info.size, "name": ref.name, "mime": ref.mime,
@@ -221,6 +222,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
         original = vault.blobs.identify(f)
     summary.sha256 = original.sha256
     storing = _StoreOriginal(vault, source)
+    attachments = _AttachmentWriter(vault.blobs)
     counted: Source = _CountingSource(source, tick) if progress is not None else source
     matcher = ExMatcher(ctx.case)
     ordinals = _Ordinals()
@@ -317,7 +319,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         if conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dkey,)).fetchone():
                             summary.already_in_vault += is_record
                             continue
-                        atts = [_store_attachment(vault, source, a, summary.problems, rec.source_id)
+                        atts = [_store_attachment(vault, attachments, source, a, summary.problems, rec.source_id)
                                 for a in rec.attachments]
                         created.extend(a["blob"] for a in atts if a["blob"])
                     prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=original.sha256,
@@ -348,6 +350,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                                    f"damaged or unusual ({type(e).__name__} after {summary.records_read} "
                                    "records). Nothing from it was added; please report this.") from None
             summary.records_by_kind = dict(kinds)
+            attachments.finish()
+            vault.blobs.make_durable(created)  # I3: every file a row names is on disk before the commit
             stored = storing.result()
             if stored != original:
                 raise ImportFailed(f"{source.display} changed while it was being imported. Nothing from it "
@@ -368,10 +372,61 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                           json.dumps(summary.as_json(), ensure_ascii=False), seq, import_id))
     except BaseException:
         stored_blob = storing.wait()
+        attachments.close()
         for name in [*([stored_blob.name] if stored_blob else []), *created]:
             _drop_unreferenced(vault, name)
         raise
+    finally:
+        attachments.close()
     return summary
+
+
+class _AttachmentWriter:
+    """Writes attachments held in memory (MMS photos, e-mail files) on other threads.
+
+    Creating a file costs about a millisecond on some disks: 2.6 s of a 15 s import of a mailbox
+    with 1,100 photos, all of it on the importing thread. Each attachment's name, SHA-256 and
+    size are computed first, here (a hash of bytes already in memory), so its event row and
+    content hash need not wait for the file; ``finish`` waits for every file, and checks that
+    each was stored under the name computed, before the import syncs them and commits. At most
+    64 MB of attachments wait to be written.
+    """
+
+    LIMIT = 64 << 20
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self._blobs = blobs
+        self._pool: ThreadPoolExecutor | None = None
+        self._queue: deque[tuple[Future[BlobInfo], BlobInfo, int]] = deque()
+        self._bytes = 0
+
+    def put(self, data: bytes) -> BlobInfo:
+        info = self._blobs.identify(io.BytesIO(data))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nocontact-attachment")
+        self._queue.append((self._pool.submit(self._blobs.put_bytes, data, durable=False), info, len(data)))
+        self._bytes += len(data)
+        while self._bytes > self.LIMIT:
+            self._finish_one()
+        return info
+
+    def _finish_one(self) -> None:
+        future, info, n = self._queue.popleft()
+        self._bytes -= n
+        if future.result() != info:  # re-raises what writing raised (a full disk)
+            raise RuntimeError("an attachment was stored under another name than its content gives")
+
+    def finish(self) -> None:
+        """Until every attachment is written; raises the first error."""
+        while self._queue:
+            self._finish_one()
+
+    def close(self) -> None:
+        """Until no write is running, whatever became of them (their files can then be removed)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._queue.clear()
 
 
 class _StoreOriginal:
