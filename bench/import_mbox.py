@@ -7,7 +7,8 @@ base64/QP bodies, JPEG attachments), then times, each in a forked child so peak 
   message, body = ``get_body(("plain",)).get_content()`` (what a careful script would do);
 * nocontact: ``MboxImporter().read()`` (records with bodies, attachments, times, people);
 * nocontact + vault: ``nocontact.vault.importing.import_source`` into a fresh vault (original
-  stored encrypted, events written, journal entry), when the vault package is present.
+  stored encrypted, events written, journal entry), when the vault package is present; only
+  the import is timed, not making the fresh vault or deleting it afterwards.
 
 Prints messages/s, our speed as a multiple of the baseline, peak RSS and whether every body
 equals the generated one exactly (the stdlib keeps mbox's ``>From`` quoting and splits at
@@ -76,11 +77,13 @@ def _vault(path: Path, want: dict[str, str]) -> dict[str, Any]:
     try:
         vault, _ = Vault.create(root / "v", "bench passphrase", fast_kdf=True)
         src = FileSource(path, path.parent, path.name)
+        t0 = time.perf_counter()  # the import alone: making the vault and deleting it afterwards are not
         s = import_source(vault, src, MboxImporter(), CTX, keep_unrelated=True)
+        seconds = time.perf_counter() - t0
         close = getattr(vault, "close", None)
         if callable(close):
             close()
-        return {"messages": s.records_read, "exact": None, "added": s.added}
+        return {"messages": s.records_read, "exact": None, "added": s.added, "seconds": seconds}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -89,7 +92,7 @@ def _child(fn: Callable[[Path, dict[str, str]], dict[str, Any]], path: Path, wan
            q: Any) -> None:
     t0 = time.perf_counter()
     out = fn(path, want)
-    out["seconds"] = time.perf_counter() - t0
+    out.setdefault("seconds", time.perf_counter() - t0)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     q.put(out)
 
