@@ -238,3 +238,24 @@ def test_every_photo_row_names_a_stored_file_with_its_content(new_vault: Vault,
     for blob, sha, size in rows:
         data = new_vault.blobs.read(blob)
         assert hashlib.sha256(data).hexdigest() == sha and len(data) == size
+
+
+@pytest.mark.parametrize("small", [8 << 20, 10])
+def test_a_chats_photos_are_kept_whether_read_whole_or_streamed(
+        new_vault: Vault, sample_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, small: int) -> None:
+    """Media beside a chat up to 8 MB are read whole and written on another thread; larger ones stream."""
+    import hashlib
+    import zipfile
+
+    from nocontact.vault.importing import _AttachmentWriter
+
+    monkeypatch.setattr(_AttachmentWriter, "SMALL", small)
+    with_case(new_vault)
+    z = sample_files["WhatsApp Chat - Casey Drummond.zip"]
+    import_paths(new_vault, z)
+    with zipfile.ZipFile(z) as zf:
+        media = {hashlib.sha256(zf.read(i)).hexdigest() for i in zf.infolist() if not i.filename.endswith(".txt")}
+    rows = new_vault.conn.execute("SELECT blob, sha256 FROM attachments WHERE included = 1").fetchall()
+    assert rows and {sha for _, sha in rows} <= media
+    assert all(hashlib.sha256(new_vault.blobs.read(b)).hexdigest() == sha for b, sha in rows)
+    assert verify_vault(new_vault).ok

@@ -185,8 +185,15 @@ def _store_attachment(vault: Vault, writer: _AttachmentWriter, source: Source, r
     elif ref.related is not None and ref.included:
         rel = source.related(ref.related)
         if rel is not None:
-            with rel.open() as f:
-                info = vault.blobs.put_stream(f, durable=False)
+            small = None
+            if rel.size <= _AttachmentWriter.SMALL:  # a photo beside the chat: read it, write it on
+                with rel.open() as f:
+                    small = f.read(_AttachmentWriter.SMALL + 1)
+            if small is not None and len(small) <= _AttachmentWriter.SMALL:
+                info = writer.put(small)
+            else:
+                with rel.open() as f:
+                    info = vault.blobs.put_stream(f, durable=False)
     if info is None:
         return {"blob": None, "sha256": None, "size": None, "name": ref.name, "mime": ref.mime, "included": False}
     return {"blob": info.name, "sha256": info.sha256, "size": info.size, "name": ref.name, "mime": ref.mime,
@@ -389,10 +396,12 @@ class _AttachmentWriter:
     size are computed first, here (a hash of bytes already in memory), so its event row and
     content hash need not wait for the file; ``finish`` waits for every file, and checks that
     each was stored under the name computed, before the import syncs them and commits. At most
-    64 MB of attachments wait to be written.
+    32 MB of attachments wait to be written.
     """
 
-    LIMIT = 64 << 20
+    #: Bytes that may wait to be written; a file beside the export up to ``SMALL`` is read whole.
+    LIMIT = 32 << 20
+    SMALL = 8 << 20
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
