@@ -76,8 +76,11 @@ class Figures:
     attempts_after_boundary: int
     by_week: dict[str, int]
     by_month: dict[str, int]
+    #: Per text flag, the ids of the events carrying it, oldest first by (``occurred_us``, id), the
+    #: timeline's own order; ``flag_times`` holds their ``occurred_us`` alongside.
     flag_ids: dict[str, tuple[int, ...]]
     events: int
+    flag_times: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def weeks(self, end: date, n: int = 12) -> list[tuple[date, int]]:
         """Attempts per local week (Monday first) for the ``n`` weeks up to ``end``."""
@@ -308,12 +311,15 @@ class DerivedCache:
         for day, fig in every.by_day.items():
             by_month[day[:7]] = by_month.get(day[:7], 0) + fig.count
         flag_ids: dict[str, list[int]] = {}
+        flag_times: dict[str, list[int]] = {}
         flags_at = _COMPACT.index("flags")
-        for _, eid, values in ordered:
+        for us, eid, values in ordered:
             for f in values[flags_at]:
                 flag_ids.setdefault(f, []).append(eid)
+                flag_times.setdefault(f, []).append(us)
         return Figures(key=key, boundary=boundary, zone=zone,
                        progress=progress(_rows(ordered), boundary, zone, now, weeks=12),
                        attempts_total=every.total.count, attempts_after_boundary=after.total.count,
                        by_week={k: v.count for k, v in every.by_week.items()}, by_month=by_month,
-                       flag_ids={k: tuple(v) for k, v in flag_ids.items()}, events=events)
+                       flag_ids={k: tuple(v) for k, v in flag_ids.items()}, events=events,
+                       flag_times={k: tuple(v) for k, v in flag_times.items()})
