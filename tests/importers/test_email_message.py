@@ -65,3 +65,27 @@ def test_any_message_parses_as_the_stdlib_parses_it(lines: list[bytes], nl: byte
 def test_arbitrary_bytes_parse_as_the_stdlib_parses_them(raw: bytes) -> None:
     """Bytes that are hardly an email still give exactly the stdlib's result."""
     _same_as_stdlib(raw)
+
+
+_HEADER_NAMES = ["Subject", "X-Gmail-Labels", "X-GM-THRID", "X-Filename", "Date", "From", "To", "Message-ID"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.sampled_from(_HEADER_NAMES),
+       value=st.lists(st.sampled_from([*"ab =?Q?B?_-\r\n\t\"<>@,;:\\()é\udcff", "=?utf-8?q?caf=C3=A9?=",
+                                       "=?iso-8859-1?b?6Q==?=", "=?utf-8?b?8J+Zgg==?="]), max_size=30).map("".join))
+def test_cached_header_classes_parse_exactly_as_the_policy_does(name: str, value: str) -> None:
+    """The cached header class gives the same text and defects as ``policy.default`` on any value."""
+    from email.policy import default
+
+    from nocontact.importers._email_message import _parsed
+
+    try:
+        want = default.header_fetch_parse(name, value)
+    except Exception:  # noqa: BLE001 - then ours must say 'cannot be parsed' too
+        assert _parsed(name, value) is None
+        return
+    got = _parsed(name, value)
+    assert got is not None
+    assert str(got) == str(want) and got.name == want.name
+    assert [type(d) for d in got.defects] == [type(d) for d in want.defects]
