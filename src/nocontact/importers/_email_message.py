@@ -95,6 +95,9 @@ def _parse_single_part(raw: bytes) -> Message | None:
     head = raw[:m.end()]
     if b"\r" in head.replace(b"\r\n", b""):
         return None  # a lone CR ends a line for the parser: let it decide
+    low = head.lower()
+    if b"multipart" in low or b"message/" in low:
+        return None  # most likely a container, which the stdlib parses whole: do not parse its head twice
     msg = _PARSER.parsebytes(head)
     if msg.defects or msg.get_payload() != "" or msg.get_content_maintype() in ("multipart", "message"):
         return None
