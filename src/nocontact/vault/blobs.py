@@ -43,7 +43,8 @@ class BlobInfo:
     size: int
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_path(path: Path) -> None:
+    """Sync a file or a folder (a folder's entries: a rename into it is then durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -103,7 +104,7 @@ class BlobStore:
                 final.parent.mkdir(exist_ok=True)
                 os.replace(tmp, final)
                 if durable:
-                    _fsync_dir(final.parent)
+                    _fsync_path(final.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -161,17 +162,9 @@ class BlobStore:
         if not files:
             return
         folders = sorted({f.parent for f in files})
-
-        def sync_file(path: Path) -> None:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
         with ThreadPoolExecutor(max_workers=min(8, len(files)), thread_name_prefix="nocontact-sync") as pool:
-            list(pool.map(sync_file, files))
-            list(pool.map(_fsync_dir, folders))
+            list(pool.map(_fsync_path, files))
+            list(pool.map(_fsync_path, folders))
 
     def chunks(self, name: str) -> Iterator[bytes]:
         """Decrypted chunks of a blob; raises BlobCorrupt on any damage."""
