@@ -384,3 +384,17 @@ def test_a_restore_killed_just_before_its_rename_leaves_no_vault_at_the_target(
     assert sha256_of(world.backup) == world.backup_sha
     assert restore(world.backup, target, OLD).ok
     assert vault_state(target) == world.in_backup
+
+
+def test_an_import_takes_the_same_steps_on_every_run(world: World, zygote: Zygote, tmp_path: Path) -> None:
+    """Kill points name the same moment only if a command's steps never vary; attachment threads
+    started by an executor as it saw fit once made an import's count differ by two between runs."""
+    op = next(o for o in OPS if o.name == "import")
+    counts = []
+    for i in range(12):
+        scratch = tmp_path / f"run-{i}"
+        root = op.prepare(world, scratch)
+        rc, out = zygote.run(op.argv(world, scratch), root, steps_out=scratch / "steps.json")
+        assert rc == 0, out
+        counts.append(int(json.loads((scratch / "steps.json").read_text())["steps"]))
+    assert len(set(counts)) == 1, counts

@@ -15,11 +15,11 @@ import hmac
 import io
 import os
 import struct
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +28,7 @@ __all__ = ["BlobCorrupt", "BlobInfo", "BlobReader", "BlobStore"]
 
 MAGIC = b"NCBLOB1\x00"
 CHUNK = 1 << 20
+T = TypeVar("T")
 TAG = 16
 HEADER_LEN = len(MAGIC) + 8 + 4
 
@@ -41,6 +42,34 @@ class BlobInfo:
     name: str
     sha256: str
     size: int
+
+
+def in_parallel(fn: Callable[[T], object], items: list[T], workers: int = 8) -> None:
+    """``fn`` over ``items`` on up to ``workers`` threads; raises the first error after all end.
+
+    Plain threads, a fixed number per call: an executor starts threads as it sees fit, which made
+    the steps of an import differ from run to run (``tests/vault/test_crash_matrix.py`` numbers them).
+    """
+    n = min(workers, len(items))
+    if n == 0:
+        return
+    errors: list[BaseException] = []
+
+    def run(share: list[T]) -> None:
+        try:
+            for item in share:
+                fn(item)
+        except BaseException as e:  # noqa: BLE001 - handed to the calling thread below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(items[i::n],), name="nocontact-sync", daemon=True)
+               for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def _fsync_path(path: Path) -> None:
@@ -159,12 +188,8 @@ class BlobStore:
         mailbox with 1,100 photos); issued together, the file system commits them in groups.
         """
         files = sorted({self.path_for(n) for n in names})
-        if not files:
-            return
-        folders = sorted({f.parent for f in files})
-        with ThreadPoolExecutor(max_workers=min(8, len(files)), thread_name_prefix="nocontact-sync") as pool:
-            list(pool.map(_fsync_path, files))
-            list(pool.map(_fsync_path, folders))
+        in_parallel(_fsync_path, files)
+        in_parallel(_fsync_path, sorted({f.parent for f in files}))
 
     def chunks(self, name: str) -> Iterator[bytes]:
         """Decrypted chunks of a blob; raises BlobCorrupt on any damage."""

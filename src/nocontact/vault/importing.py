@@ -11,10 +11,10 @@ from __future__ import annotations
 import binascii
 import io
 import json
+import queue
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, BinaryIO
 
@@ -389,53 +389,87 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
 
 
 class _AttachmentWriter:
-    """Writes attachments held in memory (MMS photos, e-mail files) on other threads.
+    """Writes attachments held in memory (MMS photos, e-mail files) on two other threads.
 
     Creating a file costs about a millisecond on some disks: 2.6 s of a 15 s import of a mailbox
     with 1,100 photos, all of it on the importing thread. Each attachment's name, SHA-256 and
     size are computed first, here (a hash of bytes already in memory), so its event row and
     content hash need not wait for the file; ``finish`` waits for every file, and checks that
     each was stored under the name computed, before the import syncs them and commits. At most
-    32 MB of attachments wait to be written.
+    32 MB of attachments wait to be written. Two plain threads, started with the first
+    attachment, keep the import's own steps the same on every run.
     """
 
     #: Bytes that may wait to be written; a file beside the export up to ``SMALL`` is read whole.
     LIMIT = 32 << 20
     SMALL = 8 << 20
+    THREADS = 2
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
-        self._pool: ThreadPoolExecutor | None = None
-        self._queue: deque[tuple[Future[BlobInfo], BlobInfo, int]] = deque()
+        self._tasks: queue.SimpleQueue[_Written | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._waiting: deque[_Written] = deque()
         self._bytes = 0
 
     def put(self, data: bytes) -> BlobInfo:
         info = self._blobs.identify(io.BytesIO(data))
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nocontact-attachment")
-        self._queue.append((self._pool.submit(self._blobs.put_bytes, data, durable=False), info, len(data)))
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._work, name="nocontact-attachment", daemon=True)
+                             for _ in range(self.THREADS)]
+            for t in self._threads:
+                t.start()
+        job = _Written(data, info)
+        self._tasks.put(job)
+        self._waiting.append(job)
         self._bytes += len(data)
         while self._bytes > self.LIMIT:
             self._finish_one()
         return info
 
+    def _work(self) -> None:
+        while (job := self._tasks.get()) is not None:
+            try:
+                job.stored = self._blobs.put_bytes(job.data, durable=False)
+            except BaseException as e:  # noqa: BLE001 - handed to the importing thread by finish()
+                job.error = e
+            job.done.set()
+
     def _finish_one(self) -> None:
-        future, info, n = self._queue.popleft()
-        self._bytes -= n
-        if future.result() != info:  # re-raises what writing raised (a full disk)
+        job = self._waiting.popleft()
+        self._bytes -= len(job.data)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error  # what writing raised (a full disk)
+        if job.stored != job.info:
             raise RuntimeError("an attachment was stored under another name than its content gives")
 
     def finish(self) -> None:
         """Until every attachment is written; raises the first error."""
-        while self._queue:
+        while self._waiting:
             self._finish_one()
 
     def close(self) -> None:
-        """Until no write is running, whatever became of them (their files can then be removed)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
-        self._queue.clear()
+        """Until the threads have ended, whatever became of the writes (their files can then be removed)."""
+        for _ in self._threads:
+            self._tasks.put(None)
+        for t in self._threads:
+            t.join()
+        self._threads = []
+        self._waiting.clear()
+
+
+class _Written:
+    """One attachment handed to the writer threads, and what became of it."""
+
+    __slots__ = ("data", "done", "error", "info", "stored")
+
+    def __init__(self, data: bytes, info: BlobInfo) -> None:
+        self.data = data
+        self.info = info
+        self.done = threading.Event()
+        self.stored: BlobInfo | None = None
+        self.error: BaseException | None = None
 
 
 class _StoreOriginal:
