@@ -433,12 +433,13 @@ class _AttachmentWriter:
                 job.stored = self._blobs.put_bytes(job.data, durable=False)
             except BaseException as e:  # noqa: BLE001 - handed to the importing thread by finish()
                 job.error = e
+            job.data = b""  # written: the bytes need not wait for finish()
             job.done.set()
 
     def _finish_one(self) -> None:
         job = self._waiting.popleft()
-        self._bytes -= len(job.data)
         job.done.wait()
+        self._bytes -= job.size
         if job.error is not None:
             raise job.error  # what writing raised (a full disk)
         if job.stored != job.info:
@@ -462,10 +463,11 @@ class _AttachmentWriter:
 class _Written:
     """One attachment handed to the writer threads, and what became of it."""
 
-    __slots__ = ("data", "done", "error", "info", "stored")
+    __slots__ = ("data", "done", "error", "info", "size", "stored")
 
     def __init__(self, data: bytes, info: BlobInfo) -> None:
         self.data = data
+        self.size = len(data)
         self.info = info
         self.done = threading.Event()
         self.stored: BlobInfo | None = None
