@@ -3,7 +3,9 @@
 Parsing is the stdlib's ``email`` package, in two layers. The MIME structure is parsed by
 ``BytesParser`` with the ``compat32`` policy into ``EmailMessage`` objects, because under
 ``policy.default`` every ``get_content_type()`` re-parses Content-Type through the header
-registry and the structure walk alone costs six times more. Every header this module reads
+registry and the structure walk alone costs six times more. A well-formed message is split
+into its parts here (``parse_message``) and only the header blocks go through ``BytesParser``;
+the tree is the one ``BytesParser`` builds, which the tests hold to. Every header this module reads
 as text (Subject, X-Gmail-Labels, encoded file names) is parsed from its raw value by
 ``email.policy.default.header_fetch_parse`` (the raw value is stored identically under both
 policies), so RFC 2047 words are decoded exactly as ``policy.default`` decodes them. Address
