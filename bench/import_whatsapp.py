@@ -168,7 +168,7 @@ def child_vault_rows(path: Path) -> dict[str, Any]:
     from nocontact.importers.whatsapp import WhatsAppTxtImporter
     from nocontact.model import Record, format_utc
     from nocontact.sources import FileSource
-    from nocontact.vault.events import insert_prepared, prepare_record
+    from nocontact.vault.events import dedupe_key, insert_prepared, prepare_record
     from nocontact.vault.store import Vault
 
     ctx = _ctx()
@@ -184,7 +184,7 @@ def child_vault_rows(path: Path) -> dict[str, Any]:
                        if isinstance(r, Record))
             for rec in records:
                 utc = format_utc(rec.utc)
-                key = f"{rec.content_digest('whatsapp_txt', utc).hex()}:{n}"
+                key = dedupe_key(rec.content_digest("whatsapp_txt", utc), n, utc_text=utc, form=vault.dedupe_form)
                 batch.append(prepare_record(rec, fmt="whatsapp_txt", source_sha256="0" * 64, source_display=path.name,
                                             utc_text=utc, dedupe_key=key, attachments=[])[0])
                 n += 1

@@ -158,9 +158,10 @@ def phase_sqlite(folder: Path, n: int) -> dict[str, Any]:
     now = format_utc(datetime.now(UTC))
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        # Keys and hashes shaped like the vault's (random 64-hex), so index inserts land alike.
+        # Keys and hashes shaped like the vault's (form 2: time stamp, "/", 64-hex), so index
+        # inserts land alike.
         for i, r in enumerate(records(n)):
-            key = hashlib.sha256(b"%d" % i).hexdigest()
+            key = format_utc(r.utc) + "/" + hashlib.sha256(b"%d" % i).hexdigest()
             yield (key + ":0", "import", r.source_id, r.kind, r.category, channel_for(r.kind), r.direction,
                    format_utc(r.utc), int(r.utc.timestamp() * 1_000_000), r.raw_time, r.time_zone, r.time_basis,
                    r.sender.kind if r.sender else None, r.sender.value if r.sender else None,

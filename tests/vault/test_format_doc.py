@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -262,7 +263,10 @@ def test_journal_chain_head_events_merkle_and_blob(built: Built) -> None:
     keys = open_keys(root, NEW_PASSPHRASE)
     conn = connect(root, keys)
     try:
-        assert [r["name"] for r in rows(conn, "SELECT name FROM migrations ORDER BY name")] == ["0001_initial", "0002_pillars"]
+        assert [r["name"] for r in rows(conn, "SELECT name FROM migrations ORDER BY name")] == [
+            "0001_initial", "0002_pillars", "0003_dedupe_key_form"]
+        # A new vault writes form 2 dedupe keys: the time stamp, "/", the digest, ":", the ordinal.
+        assert rows(conn, "SELECT value FROM meta WHERE key = 'dedupe_key_form'") == [{"value": "2"}]
 
         # 1. The chain: every entry's hash, link and canonical form.
         entries: dict[int, dict[str, Any]] = {}
@@ -302,6 +306,8 @@ def test_journal_chain_head_events_merkle_and_blob(built: Built) -> None:
             assert h == ev["content_hash"], ev["id"]
             if ev["origin"] == "import":
                 per_import.setdefault(ev["import_id"], []).append(h)
+                assert re.fullmatch(re.escape(ev["occurred_at"]) + r"/[0-9a-f]{64}:\d+", ev["dedupe_key"]) or (
+                    re.fullmatch(r"[0-9a-f]{64}:0", ev["dedupe_key"]) and ev["format"] in ("gmail_takeout_mbox", "eml", "imessage_chat_db"))
             else:
                 assert ev["import_id"] is None and by_event[ev["id"]]["content_hash"] == h
 

@@ -259,3 +259,63 @@ def test_a_chats_photos_are_kept_whether_read_whole_or_streamed(
     assert rows and {sha for _, sha in rows} <= media
     assert all(hashlib.sha256(new_vault.blobs.read(b)).hexdigest() == sha for b, sha in rows)
     assert verify_vault(new_vault).ok
+
+
+def _as_before_form_2(vault: Vault) -> None:
+    """Make a new vault look like one made before migration 0003 (form 1 keys, no meta row)."""
+    with vault.transaction() as conn:
+        conn.execute("DELETE FROM migrations WHERE name = '0003_dedupe_key_form'")
+        conn.execute("DELETE FROM meta WHERE key = 'dedupe_key_form'")
+    vault._dedupe_form = None
+
+
+class TestDedupeKeyForm:
+    def test_a_new_vault_keys_imports_by_time_first_so_they_arrive_in_order(
+            self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """Form 2: every key starts with its event's time stamp, so a chat's keys ascend with its rows."""
+        with_case(new_vault)
+        whatsapp = next(p for n, p in sample_files.items() if n.startswith("WhatsApp Chat with") and n.endswith(".txt"))
+        (s,) = import_paths(new_vault, whatsapp)
+        assert new_vault.dedupe_form == 2 and s.added > 10
+        rows = new_vault.conn.execute("SELECT dedupe_key, occurred_at FROM events ORDER BY id").fetchall()
+        assert all(key.startswith(at + "/") for key, at in rows)
+        assert [at for _, at in rows] == sorted(at for _, at in rows)  # so keys ascend but within a minute
+
+    def test_an_email_keeps_a_key_of_its_message_id_alone(self, new_vault: Vault,
+                                                          sample_files: dict[str, Path]) -> None:
+        """A Message-ID key must not depend on time: the .eml and the mailbox copy are one event."""
+        with_case(new_vault)
+        mbox = next(p for p in sample_files.values() if p.suffix == ".mbox")
+        eml = next(p for p in sample_files.values() if p.suffix == ".eml")
+        import_paths(new_vault, mbox)
+        (again,) = import_paths(new_vault, eml)
+        assert again.added == 0 and again.already_in_vault == 1
+        keys = [r[0] for r in new_vault.conn.execute("SELECT dedupe_key FROM events")]
+        assert keys and all("/" not in k for k in keys)
+
+    def test_a_vault_with_imports_from_before_keeps_form_1_and_a_reimport_adds_nothing(
+            self, tmp_path: Path, sample_files: dict[str, Path]) -> None:
+        """Opening an older vault that holds imported events records form 1; its keys still meet."""
+        root = tmp_path / "old"
+        vault, _ = Vault.create(root, "pw", fast_kdf=True)
+        with vault:
+            _as_before_form_2(vault)
+            with_case(vault)
+            (first,) = import_paths(vault, _sms(sample_files))
+        assert first.added > 0
+        with Vault.open(root, "pw") as vault:
+            assert vault.dedupe_form == 1
+            assert vault.conn.execute("SELECT value FROM meta WHERE key = 'dedupe_key_form'").fetchone() == ("1",)
+            (second,) = import_paths(vault, _sms(sample_files))
+            assert second.added == 0 and second.already_in_vault == first.added
+            assert all("/" not in r[0] for r in vault.conn.execute("SELECT dedupe_key FROM events"))
+            assert verify_vault(vault).ok
+
+    def test_an_older_vault_without_imports_takes_form_2(self, tmp_path: Path) -> None:
+        root = tmp_path / "empty"
+        vault, _ = Vault.create(root, "pw", fast_kdf=True)
+        with vault:
+            _as_before_form_2(vault)
+            assert vault.dedupe_form == 1
+        with Vault.open(root, "pw") as vault:
+            assert vault.dedupe_form == 2

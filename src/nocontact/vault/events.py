@@ -21,12 +21,14 @@ from nocontact.vault.store import Vault, VaultError, utc_now
 
 __all__ = [
     "CONTENT_FIELDS",
+    "NATURAL_KEY_SCOPES",
     "REVISABLE",
     "StoredEvent",
     "add_attachment_file",
     "channel_for",
     "content_hash",
     "current_case",
+    "dedupe_key",
     "event_content",
     "iter_events",
     "log_incident",
@@ -309,6 +311,23 @@ def prepare_record(rec: Record, *, fmt: str, source_sha256: str, source_display:
     row = record_row(rec, fmt=fmt, source_sha256=source_sha256, source_display=source_display, utc_text=utc_text)
     fixed = make_storable(row)
     return prepare(row, dedupe_key=dedupe_key, attachments=attachments), fixed
+
+
+#: Formats whose natural ids share one space: the same e-mail saved from Gmail (mbox) and as an
+#: .eml file is one event. Form 2 digests a natural id under its scope, not the importer's name
+#: (form 1 used the name, so there the two copies were two events).
+NATURAL_KEY_SCOPES = {"gmail_takeout_mbox": "email", "eml": "email"}
+
+
+def dedupe_key(digest: bytes, ordinal: int, *, utc_text: str | None, form: int) -> str:
+    """An imported record's dedupe key (docs/vault-format.md, "Dedupe key").
+
+    ``utc_text`` is None for a record keyed by a natural id (a Message-ID), whose key must not
+    depend on its time. Form 2 puts the time first, so an export's keys come in order.
+    """
+    if form >= 2 and utc_text is not None:
+        return f"{utc_text}/{digest.hex()}:{ordinal}"
+    return f"{digest.hex()}:{ordinal}"
 
 
 def next_event_id(conn: Any) -> int:

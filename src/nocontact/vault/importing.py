@@ -26,8 +26,10 @@ from nocontact.model import RECORD_CATEGORIES, AttachmentRef, Problem, Record, f
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo, BlobStore
 from nocontact.vault.events import (
+    NATURAL_KEY_SCOPES,
     Prepared,
     _micros,
+    dedupe_key,
     insert_prepared,
     next_event_id,
     prepare_record,
@@ -232,6 +234,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     attachments = _AttachmentWriter(vault.blobs)
     counted: Source = _CountingSource(source, tick) if progress is not None else source
     matcher = ExMatcher(ctx.case)
+    form = vault.dedupe_form
+    natural_scope = NATURAL_KEY_SCOPES.get(importer.name, importer.name) if form >= 2 else importer.name
     ordinals = _Ordinals()
     merkle = MerkleRoot()
     kinds: Counter[str] = Counter()
@@ -313,10 +317,14 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                             summary.skipped_unrelated += 1
                         continue
                     utc_text = format_utc(rec.utc)
-                    digest = rec.content_digest(importer.name, utc_text)
+                    digest = rec.content_digest(importer.name if rec.natural_key is None else natural_scope,
+                                                utc_text)
                     occurred_us = _micros(rec.utc)
-                    n = ordinals.next(occurred_us, digest) if rec.natural_key is None else 0
-                    dkey = f"{digest.hex()}:{n}"
+                    if rec.natural_key is None:
+                        dkey = dedupe_key(digest, ordinals.next(occurred_us, digest), utc_text=utc_text,
+                                          form=form)
+                    else:
+                        dkey = dedupe_key(digest, 0, utc_text=None, form=form)
                     if dkey in pending_keys:
                         summary.already_in_vault += is_record
                         continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MIGRATIONS", "PILLARS_SQL", "apply_migrations"]
+__all__ = ["DEDUPE_FORM_SQL", "MIGRATIONS", "PILLARS_SQL", "apply_migrations"]
 
 _INITIAL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -212,8 +212,20 @@ CREATE TABLE IF NOT EXISTS case_state (
 )
 """
 
+#: Which form of dedupe key the vault's imports write (docs/vault-format.md, "Dedupe key"). A vault
+#: with no imported event yet takes form 2, whose keys begin with the event's time, so a long
+#: export's keys arrive in order and the unique index on them is appended to, not written all
+#: over (once that index outgrew the page cache, each insert read and re-encrypted a page: a
+#: million-message chat imported at half speed). A vault that already holds imported events keeps
+#: form 1, so the keys of a re-import still meet the keys it holds.
+DEDUPE_FORM_SQL = """
+INSERT OR IGNORE INTO meta(key, value) SELECT 'dedupe_key_form',
+    CASE WHEN EXISTS (SELECT 1 FROM events WHERE origin = 'import') THEN '1' ELSE '2' END
+"""
+
 #: (name, SQL). Appended to, never edited.
-MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL), ("0002_pillars", PILLARS_SQL))
+MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL), ("0002_pillars", PILLARS_SQL),
+                                           ("0003_dedupe_key_form", DEDUPE_FORM_SQL))
 
 
 def apply_migrations(conn: Any, now: str) -> list[str]:

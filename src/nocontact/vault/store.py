@@ -140,6 +140,7 @@ class Vault:
         self._depth = 0
         self._held = False
         self._signing_key: Ed25519PrivateKey | None = None
+        self._dedupe_form: int | None = None
 
     # ---- opening -------------------------------------------------------------------------
     def _connect(self, key: bytes) -> Any:
@@ -314,6 +315,14 @@ class Vault:
             row = self.conn.execute("SELECT value FROM meta WHERE key='identity_private_key'").fetchone()
             self._signing_key = Ed25519PrivateKey.from_private_bytes(_unb64(row[0]))
         return self._signing_key
+
+    @property
+    def dedupe_form(self) -> int:
+        """The form of dedupe key this vault's imports write (1 or 2; docs/vault-format.md)."""
+        if self._dedupe_form is None:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'dedupe_key_form'").fetchone()
+            self._dedupe_form = int(row[0]) if row else 1
+        return self._dedupe_form
 
     def public_key(self) -> Ed25519PublicKey:
         return Ed25519PublicKey.from_public_bytes(self.header.public_key)
