@@ -263,6 +263,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
             first_id = next_id
             recorded_at = utc_now()
             pending: list[tuple[Prepared, bool]] = []
+            last_utc: Any = None
+            utc_text = ""
             pending_keys: set[str] = set()
 
             def flush() -> None:
@@ -316,7 +318,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         if is_record:
                             summary.skipped_unrelated += 1
                         continue
-                    utc_text = format_utc(rec.utc)
+                    if rec.utc != last_utc:  # a chat's messages share their minute: format it once
+                        last_utc, utc_text = rec.utc, format_utc(rec.utc)
                     digest = rec.content_digest(importer.name if rec.natural_key is None else natural_scope,
                                                 utc_text)
                     occurred_us = _micros(rec.utc)
