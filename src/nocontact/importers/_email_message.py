@@ -100,6 +100,12 @@ _DELIMITER_REST = re.compile(rb"(--)?[ \t]*(?:\r?\n)?")
 
 
 def _parse_fast(raw: bytes) -> Message | None:
+    return _parse_part(raw, 0, inner=False)
+
+
+def _parse_part(raw: bytes, depth: int, *, inner: bool) -> Message | None:
+    """A whole message (``inner`` False) or one part between two boundary lines, as the stdlib
+    parses it; None to leave the whole message to the stdlib."""
     split = _split_head(raw)
     if split is None:
         return None
@@ -108,10 +114,16 @@ def _parse_fast(raw: bytes) -> Message | None:
     if maintype == "message":
         return None
     if maintype == "multipart":
-        if body.count(b"\r") != body.count(b"\r\n"):
+        if not inner and body.count(b"\r") != body.count(b"\r\n"):
             return None  # a lone CR ends a line for the parser: let it decide
-        return msg if _fill_multipart(msg, body, 0) else None
-    msg.set_payload(body.decode("ascii", "surrogateescape"))
+        if not _fill_multipart(msg, body, depth):
+            return None
+        if inner:  # the line ending before the next boundary belongs to that boundary (RFC 2046)
+            epilogue = msg.epilogue or ""
+            ending = 2 if epilogue.endswith("\r\n") else 1 if epilogue.endswith("\n") else 0
+            msg.epilogue = epilogue[:len(epilogue) - ending] if epilogue else None
+        return msg
+    msg.set_payload((_drop_eol(body) if inner else body).decode("ascii", "surrogateescape"))
     return msg
 
 
@@ -181,7 +193,7 @@ def _fill_multipart(msg: Message, body: bytes, depth: int) -> bool:
     for nxt_start, nxt_end, is_close in delims:
         if nxt_start == end:
             return False  # two boundary lines in a row: the stdlib skips the second
-        part = _subpart(body[end:nxt_start], depth)
+        part = _parse_part(body[end:nxt_start], depth + 1, inner=True)
         if part is None:
             return False
         parts.append(part)
@@ -191,27 +203,6 @@ def _fill_multipart(msg: Message, body: bytes, depth: int) -> bool:
             return True
         end = nxt_end
     return False  # no close boundary
-
-
-def _subpart(region: bytes, depth: int) -> Message | None:
-    """One part between two boundary lines, as the stdlib parses it inside its multipart."""
-    split = _split_head(region)
-    if split is None:
-        return None
-    part, body = split
-    maintype = part.get_content_maintype()
-    if maintype == "message":
-        return None
-    if maintype == "multipart":
-        if not _fill_multipart(part, body, depth + 1):
-            return None
-        # The line ending before the next boundary belongs to that boundary (RFC 2046).
-        epilogue = part.epilogue or ""
-        ending = 2 if epilogue.endswith("\r\n") else 1 if epilogue.endswith("\n") else 0
-        part.epilogue = epilogue[:len(epilogue) - ending] if epilogue else None
-        return part
-    part.set_payload(_drop_eol(body).decode("ascii", "surrogateescape"))
-    return part
 
 
 #: Header names that make a block of ``Name: value`` lines an email (for sniffing).
