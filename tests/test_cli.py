@@ -213,7 +213,8 @@ class TestKeys:
 class TestCase:
     def test_party_add_extends_the_exs_identities(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
         """party add appends identities; case show lists them."""
-        assert cli("party", "add", "--phone", "+1 312 555 0999", "--email", "third@example.com").code == 0
+        added = cli("party", "add", "--phone", "+1 312 555 0999", "--email", "third@example.com")
+        assert added.code == 0 and "The ex now has " in added.out and " identities in the case." in added.out
         r = cli("case", "show")
         assert "+1 312 555 0999" in r.out and "third@example.com" in r.out
 

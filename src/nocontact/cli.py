@@ -228,7 +228,9 @@ def _person_add(target: str, vault: Path | None, passphrase_file: Path | None, *
                 person = person.with_added(field_name, vals)
         case = replace(case, **{target: person})
         save_case(v, case)
-    out.print(f"Saved. {'The ex' if target == 'ex' else 'You'} now have {_count_ids(person)} identities. "
+    n = _count_ids(person)
+    who = "The ex now has" if target == "ex" else "You now have"
+    out.print(f"Saved. {who} {n} {'identity' if n == 1 else 'identities'} in the case. "
               "Events already in the vault are re-attributed at once; run 'nocontact import --again' to read "
               "your stored exports again and pick up messages that were skipped as unrelated before.")
 

@@ -23,6 +23,7 @@ __all__ = [
     "Importer",
     "Match",
     "SourceError",
+    "is_empty",
 ]
 
 
@@ -82,3 +83,13 @@ class Importer(Protocol):
     def sniff(self, source: Source, head: bytes) -> Match | None: ...
 
     def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]: ...
+
+
+def is_empty(source: Source) -> bool:
+    """Whether the source holds no bytes at all, read from a stream of its own.
+
+    A zip member's stream cannot seek, so an importer never reads a byte to check and then seeks
+    back: it asks here, then opens the source afresh.
+    """
+    with source.open() as f:
+        return not f.read(1)

@@ -58,7 +58,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nocontact.importers._json_stream import events, resolve_related, walk
-from nocontact.importers.base import ImportContext, Match, SourceError
+from nocontact.importers.base import ImportContext, Match, SourceError, is_empty
 from nocontact.model import AttachmentRef, Identifier, Problem, Record
 from nocontact.sources import Source
 
@@ -157,11 +157,10 @@ class _MetaThread:
                 f"{'Instagram' if self.app == 'instagram' else 'Messenger'} to the case "
                 f"(user.{'instagram_names' if self.app == 'instagram' else 'facebook_names'}) and "
                 f"import again.")
+        if is_empty(source):
+            raise SourceError(f"This {self.what} file is empty (0 bytes). Download your "
+                              f"information again and import the new file.", "byte 0")
         with source.open() as f:
-            if not f.read(1):
-                raise SourceError(f"This {self.what} file is empty (0 bytes). Download your "
-                                  f"information again and import the new file.", "byte 0")
-            f.seek(0)
             yield from _ThreadReader(self, source, ctx, frozenset(names), f).run()
 
 

@@ -91,23 +91,26 @@ class ChatDbImporter:
     def sniff(self, source: Source, head: bytes) -> Match | None:
         if not head.startswith(SQLITE_MAGIC):
             return None
+        # Inside an archive the schema rarely fits in the head: the database is opened the way
+        # ``read`` opens it (a private copy in memory, up to the limit), so a zipped Messages folder
+        # is recognised as what it is rather than listed as unreadable.
         path = source.local_path()
-        if path is not None:
-            try:
-                con = _connect_file(path)
-            except (SourceError, sqlite3.Error, UnicodeDecodeError):
-                return None
-            try:
-                tables = _tables(con)
-            except sqlite3.Error:
-                return None
-            finally:
-                con.close()
-            if {"message", "handle", "chat_message_join"} <= set(tables):
-                return Match(self.name, 90, "SQLite database with Messages' message/handle/chat tables")
+        if path is None and source.size > MAX_IN_MEMORY_BYTES:
+            if b"chat_message_join" in head and b"CREATE TABLE message" in head:
+                return Match(self.name, 80, "SQLite database naming Messages' tables")
             return None
-        if b"chat_message_join" in head and b"CREATE TABLE message" in head:
-            return Match(self.name, 80, "SQLite database naming Messages' tables")
+        try:
+            con = _connect_file(path) if path is not None else _open(source)
+        except (SourceError, sqlite3.Error, UnicodeDecodeError, OSError):
+            return None
+        try:
+            tables = _tables(con)
+        except sqlite3.Error:
+            return None
+        finally:
+            con.close()
+        if {"message", "handle", "chat_message_join"} <= set(tables):
+            return Match(self.name, 90, "SQLite database with Messages' message/handle/chat tables")
         return None
 
     def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:

@@ -47,7 +47,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nocontact.importers._json_stream import END, events, resolve_related, walk
-from nocontact.importers.base import ImportContext, Match, SourceError
+from nocontact.importers.base import ImportContext, Match, SourceError, is_empty
 from nocontact.model import AttachmentRef, Identifier, Problem, Record
 from nocontact.sources import Source
 
@@ -118,12 +118,10 @@ class TelegramDesktopJson:
         return None
 
     def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:
+        if is_empty(source):
+            raise SourceError("This Telegram export is empty (0 bytes). Export it again from "
+                              "Telegram Desktop and import the new result.json.", "byte 0")
         with source.open() as f:
-            first = f.read(1)
-            if not first:
-                raise SourceError("This Telegram export is empty (0 bytes). Export it again from "
-                                  "Telegram Desktop and import the new result.json.", "byte 0")
-            f.seek(0)
             yield from _Reader(source, ctx, f).run()
 
 

@@ -1,0 +1,97 @@
+"""A download imported as the zip the person got is the same as importing its files unpacked.
+
+People import what they downloaded: a Facebook or Instagram "Download your information" zip, a
+Telegram export folder they zipped to move it, a Google Takeout archive. Every importer must read
+its file from inside a zip (a stream that cannot seek) exactly as it reads it from disk.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nocontact.ingest import Planned, Skipped, plan_sources
+from nocontact.vault.importing import ImportSummary
+from nocontact.vault.store import Vault
+from nocontact.vault.verify import verify_vault
+from tests.vault.helpers import count, import_paths, samples, with_case
+
+#: Formats not read from inside a zip, each listed as skipped with the reason: a zip inside a zip is
+#: never expanded (a bomb's favourite disguise). (A chat.db is: a private copy in memory, never a
+#: plaintext temporary file.)
+NEEDS_A_FILE = {"whatsapp_ios_zip": ".zip"}
+
+
+def _zip_folder(folder: Path, out: Path) -> Path:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, f"download/{p.relative_to(folder).as_posix()}")
+    return out
+
+
+def _figures(s: ImportSummary) -> tuple[object, ...]:
+    return (s.format, s.records_read, s.records_by_kind, s.attributed, s.skipped_unrelated, s.added,
+            s.system_lines, s.reactions, len(s.problems), s.sha256)
+
+
+def _by_member(summaries: list[ImportSummary], prefix: str = "") -> dict[str, tuple[object, ...]]:
+    return {s.source.removeprefix(prefix): _figures(s) for s in summaries}
+
+
+def _events_by_format(vault: Vault) -> dict[str, int]:
+    return dict(vault.conn.execute("SELECT format, count(*) FROM events GROUP BY format").fetchall())
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    samples(folder)
+    return folder
+
+
+def test_every_sample_reads_the_same_from_a_zip_as_from_its_folder(tmp_path: Path, exports: Path) -> None:
+    """Same records, same attribution, same originals (SHA-256), member by member."""
+    unpacked, _ = Vault.create(tmp_path / "unpacked", "correct horse", fast_kdf=True)
+    zipped, _ = Vault.create(tmp_path / "zipped", "correct horse", fast_kdf=True)
+    archive = _zip_folder(exports, tmp_path / "download.zip")
+    try:
+        from_folder = _by_member(import_paths(with_case(unpacked), exports))
+        from_zip = _by_member(import_paths(with_case(zipped), archive), "download.zip!/download/")
+        expected = {name: figures for name, figures in from_folder.items() if figures[0] not in NEEDS_A_FILE}
+        assert len(expected) >= 11  # every sample format but the zip inside the zip
+        assert any(f[0] == "imessage_chat_db" for f in from_zip.values())
+        assert from_zip == expected
+        assert _events_by_format(zipped) == {
+            f: n for f, n in _events_by_format(unpacked).items() if f not in NEEDS_A_FILE}
+        assert count(zipped, "attachments") > 0
+        assert verify_vault(zipped).ok
+    finally:
+        unpacked.close()
+        zipped.close()
+
+
+def test_a_zip_inside_the_zip_is_listed_as_skipped_with_why(tmp_path: Path, exports: Path) -> None:
+    archive = _zip_folder(exports, tmp_path / "download.zip")
+    plan = list(plan_sources([archive]))
+    assert all(p.importer.name not in NEEDS_A_FILE for p in plan if isinstance(p, Planned))
+    for suffix in NEEDS_A_FILE.values():
+        (why,) = [s.reason for s in plan if isinstance(s, Skipped) and s.display.endswith(suffix)]
+        assert "unpack" in why.lower()
+
+
+@pytest.mark.parametrize("member", ["result.json", "message_1.json"])
+def test_a_zipped_thread_or_telegram_export_imports_and_a_reimport_adds_nothing(
+        tmp_path: Path, exports: Path, new_vault: Vault, member: str) -> None:
+    """The two JSON importers checked for an empty file by reading a byte and seeking back."""
+    src = next(p for p in sorted(exports.rglob(member)))
+    archive = tmp_path / "one.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(src, f"export/{src.relative_to(exports).as_posix()}")
+    with_case(new_vault)
+    (first,) = import_paths(new_vault, archive)
+    assert first.added > 0 and not first.problems
+    (again,) = import_paths(new_vault, archive)
+    assert again.added == 0 and again.already_in_vault == first.added
