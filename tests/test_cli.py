@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -245,3 +247,61 @@ class TestImportAgain:
         assert after > before
         again = cli("import", "--again")
         assert "0 new records" in again.out
+
+
+#: Every date reads both ways (all fields up to 12, forward either way): only the person knows.
+AMBIGUOUS_CHAT = ("03/04/25, 21:15 - Casey Drummond: hi\n"
+                  "03/04/25, 21:16 - Robin Hale: stop\n"
+                  "05/04/25, 08:00 - Casey Drummond: answer me\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class TestAmbiguousDates:
+    @pytest.fixture
+    def chat(self, ready: Path, env: Path) -> Path:
+        path = env / "WhatsApp Chat with Casey Drummond.txt"
+        path.write_text(AMBIGUOUS_CHAT, encoding="utf-8")
+        return path
+
+    def _orders(self, cli) -> set[str]:  # type: ignore[no-untyped-def]
+        """How the chat was read, by its first message's time: 3 April (day first) or 4 March."""
+        r = cli("events", "--format", "jsonl")
+        first = {"2025-04-04T02:15:00.000Z": "DMY", "2025-03-05T03:15:00.000Z": "MDY"}
+        return {first.get(e["utc"], "?") for e in map(json.loads, r.out.splitlines()) if e["source_id"] == "1"}
+
+    def test_without_a_terminal_the_refusal_names_the_option(self, cli, chat: Path) -> None:  # type: ignore[no-untyped-def]
+        r = cli("import", str(chat))
+        assert r.code == 1
+        assert "3 April 2025 read day first, or 4 March 2025 read month first" in r.err
+        assert "--date-order DMY" in r.err and "--date-order MDY" in r.err
+        assert self._orders(cli) == set()
+
+    def test_the_option_answers_it(self, cli, chat: Path) -> None:  # type: ignore[no-untyped-def]
+        assert cli("import", "--date-order", "dmy", str(chat)).code == 0
+        assert self._orders(cli) == {"DMY"}
+
+    def test_at_a_terminal_the_person_is_asked_about_the_first_date(  # type: ignore[no-untyped-def]
+            self, cli, chat: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(sys, "stdin", _Terminal("maybe\n2\n"))
+        r = cli("import", str(chat))
+        assert r.code == 0
+        assert "1  3 April 2025  (day first" in r.err and "2  4 March 2025  (month first" in r.err
+        assert self._orders(cli) == {"MDY"}
+
+    def test_enter_skips_the_file_and_adds_nothing(  # type: ignore[no-untyped-def]
+            self, cli, chat: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(sys, "stdin", _Terminal("\n"))
+        assert cli("import", str(chat)).code == 1
+        assert self._orders(cli) == set()
+
+    def test_import_again_keeps_the_answer_given_the_first_time(self, cli, chat: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """Reading stored exports again (after a new identity) does not ask the same question twice."""
+        assert cli("import", "--date-order", "MDY", str(chat)).code == 0
+        r = cli("import", "--again")
+        assert r.code == 0, r.err
+        assert "could be read" not in r.err
+        assert self._orders(cli) == {"MDY"}

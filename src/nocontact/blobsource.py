@@ -8,31 +8,34 @@ member, after the same archive checks the CLI applies (``nocontact.ingest.plan_s
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
 from nocontact.importers import UnknownFormat, by_name
+from nocontact.importers._whatsapp_layout import GIVEN_BY_THE_PERSON
 from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped, plan_source
 from nocontact.sources import ArchiveError, Source
 from nocontact.vault.blobs import BlobStore
-from nocontact.vault.importing import ImportFailed, ImportSummary, import_source
+from nocontact.vault.importing import ImportFailed, ImportSummary, NeedsDateOrder, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["BlobSource", "plan_upload", "reimport_stored", "stored_sources"]
+__all__ = ["BlobSource", "order_given_before", "plan_upload", "reimport_stored", "stored_sources"]
 
 
 class BlobSource:
     def __init__(self, store: BlobStore, blob: str, display: str, size: int) -> None:
         self._store = store
-        self._blob = blob
+        self.blob = blob
         self.display = display
         self.name = PurePosixPath(display).name
         self.size = size
 
     def open(self) -> BinaryIO:
-        return cast(BinaryIO, io.BufferedReader(self._store.open(self._blob), 1 << 16))
+        return cast(BinaryIO, io.BufferedReader(self._store.open(self.blob), 1 << 16))
 
     def head(self, n: int = 8192) -> bytes:
         with self.open() as f:
@@ -50,7 +53,7 @@ def plan_upload(store: BlobStore, blob: str, display: str, size: int) -> Iterato
     yield from plan_source(BlobSource(store, blob, display, size))
 
 
-def stored_sources(vault: Vault) -> Iterator[tuple[str, Source]]:
+def stored_sources(vault: Vault) -> Iterator[tuple[str, BlobSource]]:
     """Every original already in the vault, as (format, source), to be read again."""
     rows = vault.conn.execute("SELECT blob, display, size, format FROM sources ORDER BY id").fetchall()
     for blob, display, size, fmt in rows:
@@ -66,6 +69,29 @@ def reimport_stored(vault: Vault, ctx: ImportContext, *, keep_unrelated: bool = 
     for fmt, src in stored_sources(vault):
         try:
             importer = by_name(fmt)
-            yield import_source(vault, src, importer, ctx, keep_unrelated=keep_unrelated)
+            try:
+                yield import_source(vault, src, importer, ctx, keep_unrelated=keep_unrelated)
+            except NeedsDateOrder:
+                order = order_given_before(vault, src)
+                if order is None:
+                    raise
+                yield import_source(vault, src, importer, replace(ctx, date_order=order),
+                                    keep_unrelated=keep_unrelated)
         except (UnknownFormat, ImportFailed, ArchiveError) as e:
             yield (src.display, str(e))
+
+
+def order_given_before(vault: Vault, src: BlobSource) -> str | None:
+    """The date order the person gave when this stored chat was first imported, if they gave one.
+
+    Each event of a chat records its order and why it was chosen (``extra``), so reading the
+    chat again after a new identity is added never asks the same question twice.
+    """
+    rows = vault.conn.execute(
+        "SELECT e.extra FROM events e JOIN sources s ON s.sha256 = e.source_sha256 "
+        "WHERE e.source_display = ? AND s.blob = ? LIMIT 1", (src.display, src.blob))
+    for (extra,) in rows:
+        fields = json.loads(extra)
+        if fields.get("date_order_basis") == GIVEN_BY_THE_PERSON and fields.get("date_order") in ("DMY", "MDY"):
+            return str(fields["date_order"])
+    return None

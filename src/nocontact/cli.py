@@ -25,10 +25,9 @@ from rich.table import Table
 from nocontact import __version__
 from nocontact.case import CaseError, case_from_json
 from nocontact.importers import UnknownFormat
-from nocontact.importers.base import DateOrderNeeded
 from nocontact.sources import ArchiveError
 from nocontact.textsafety import terminal_text
-from nocontact.vault.importing import ImportFailed
+from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import Vault, VaultError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -291,6 +290,8 @@ def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export file
                                                 "(after adding an identity of the ex).")] = False
             ) -> None:
     """Import exports: format recognised by content; nothing is ever added twice."""
+    from dataclasses import replace
+
     from nocontact.ingest import Planned, context_for_vault, plan_sources
 
     paths = paths or []
@@ -320,12 +321,15 @@ def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export file
                               markup=False)
                 continue
             try:
-                s = _import_with_progress(v, item, ctx, keep_unrelated, quiet=as_json)
-            except DateOrderNeeded as e:
-                failures += 1
-                _report_failure(item.source.display, f"{e} Run again with --date-order DMY or --date-order MDY.",
-                                as_json)
-                continue
+                try:
+                    s = _import_with_progress(v, item, ctx, keep_unrelated, quiet=as_json)
+                except NeedsDateOrder as e:
+                    order = None if as_json else _ask_date_order(e.readings)
+                    if order is None:
+                        raise ImportFailed(f"{e} To say it here: --date-order DMY (day first) or "
+                                           "--date-order MDY (month first).") from None
+                    s = _import_with_progress(v, item, replace(ctx, date_order=order), keep_unrelated,
+                                              quiet=as_json)
             except (ImportFailed, VaultError) as e:
                 failures += 1
                 _report_failure(item.source.display, str(e), as_json)
@@ -362,6 +366,23 @@ def _import_again(vault: Path | None, passphrase_file: Path | None, as_json: boo
         out.print(f"Read {len(summaries)} stored export(s) again; {sum(s.added for s in summaries)} new records.")
     if failures:
         raise typer.Exit(1)
+
+
+def _ask_date_order(readings: tuple[tuple[str, str], ...]) -> str | None:
+    """Ask at the terminal which order a chat's dates are in; None when no one can answer here."""
+    if not sys.stdin.isatty() or len(readings) != 2:
+        return None
+    (first, first_reads), (second, second_reads) = readings
+    err.print("The dates in this chat can be read two ways, and nothing in the file says which your phone "
+              "uses. Look at the chat's first message on your phone, or think of how your phone writes dates.")
+    err.print(f"  1  {escape(first_reads)}  (day first, like 31/12)")
+    err.print(f"  2  {escape(second_reads)}  (month first, like 12/31)")
+    while True:
+        answer = input("Which date does the chat start on? Type 1 or 2 (Enter to skip this file): ").strip()
+        if answer in ("1", "2"):
+            return first if answer == "1" else second
+        if not answer:
+            return None
 
 
 def _report_failure(display: str, message: str, as_json: bool) -> None:

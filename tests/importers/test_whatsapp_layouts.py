@@ -151,6 +151,9 @@ def test_ambiguous_dates_ask_for_the_order(tmp_path: Path) -> None:
         read_text(tmp_path, AMBIGUOUS, "Europe/London")
     assert e.value.candidates == ("DMY", "MDY")
     assert "Tell nocontact which order your phone uses" in str(e.value)
+    assert e.value.readings == (("DMY", "1 February 2025"), ("MDY", "2 January 2025"))
+    assert "The chat's first date is 1 February 2025 read day first, or 2 January 2025 read month first." \
+        in str(e.value)
 
 
 @pytest.mark.parametrize(("order", "first"), [("DMY", "2025-02-01T10:00:00.000Z"),

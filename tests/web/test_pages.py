@@ -116,6 +116,34 @@ def test_a_zip_upload_is_imported_member_by_member(unlocked: Web, tmp_path) -> N
     assert fmt == ("whatsapp_ios_zip",) and photos >= 1
 
 
+AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
+                  b"03/04/25, 21:16 - Robin Hale: stop\n"
+                  b"05/04/25, 08:00 - Casey Drummond: answer me\n")
+
+
+def test_a_chat_whose_dates_read_both_ways_asks_then_imports_with_the_answer(unlocked: Web) -> None:
+    """The question names the first date both ways; the same file then imports with the order chosen."""
+    name = "WhatsApp Chat with Casey Drummond.txt"
+    with unlocked.vault() as v:
+        before = v.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    asked = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                                 files={"file": (name, AMBIGUOUS_CHAT, "text/plain")})
+    assert asked.status_code == 422
+    text = html.unescape(asked.text)
+    assert "starts on 3 April 2025 if your phone writes the day first, or on 4 March 2025" in text
+    assert re.search(r'<select id="date-order" name="date_order"[^>]*autofocus', asked.text)
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
+    answered = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf, "date_order": "DMY"},
+                                    files={"file": (name, AMBIGUOUS_CHAT, "text/plain")})
+    assert answered.status_code == 200 and name in answered.text
+    with unlocked.vault() as v:
+        first = v.conn.execute("SELECT occurred_at FROM events WHERE source_display = ? AND source_pos = '1'",
+                               (name,)).fetchone()
+        assert first == ("2025-04-04T02:15:00.000Z",)  # 3 April, 21:15 in Chicago
+        assert verify_vault(v).ok
+
+
 def test_an_upload_without_the_token_stores_nothing(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """CSRF is checked before the first byte of the file is stored."""
     with unlocked.vault() as v:

@@ -34,6 +34,7 @@ from nocontact.importers.base import DateOrderNeeded, SourceError
 
 __all__ = [
     "GENERIC_HEADER",
+    "GIVEN_BY_THE_PERSON",
     "Detected",
     "Header",
     "Layout",
@@ -293,6 +294,10 @@ def _descents(dates: list[tuple[int, int, int]], order: str) -> int | None:
     return n
 
 
+#: The ``date_order_basis`` of a chat whose order the person gave (stored in each event's extra).
+GIVEN_BY_THE_PERSON = "date order given by the person"
+
+
 def decide_order(lay: Layout, dates: list[tuple[int, int, int]], date_order: str | None) -> tuple[str, str]:
     """(order, basis) for a layout's dates, as the module docstring explains."""
     if date_order is not None and date_order not in ORDERS:
@@ -314,13 +319,31 @@ def decide_order(lay: Layout, dates: list[tuple[int, int, int]], date_order: str
     if mdy == 0 and dmy:
         return "MDY", "dates only run forward when read month first"
     if date_order in ("DMY", "MDY"):
-        return date_order, "date order given by the person"
+        return date_order, GIVEN_BY_THE_PERSON
+    readings = _readings(dates[0]) if dates else ()
+    first = f" The chat's first date is {readings[0][1]} read day first, or {readings[1][1]} read month first." \
+        if readings else ""
     raise DateOrderNeeded(
         "Every date in this chat export could be read day-first or month-first (no day is above 12 "
-        "and the dates run forward either way). Tell nocontact which order your phone uses "
-        "(for example 31/12 is DMY, 12/31 is MDY) and import it again.",
+        f"and the dates run forward either way).{first} Tell nocontact which order your phone uses "
+        "(31/12 is day first, DMY; 12/31 is month first, MDY) and import it again.",
         ("DMY", "MDY"),
+        readings,
     )
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _readings(fields: tuple[int, int, int]) -> tuple[tuple[str, str], ...]:
+    """The first date written out both ways, e.g. (("DMY", "3 April 2025"), ("MDY", "4 March 2025"))."""
+    a, b, year = fields
+    if year < 100:
+        year += 2000
+    if not (1 <= a <= 12 and 1 <= b <= 12):
+        return ()
+    return (("DMY", f"{a} {_MONTHS[b - 1]} {year}"), ("MDY", f"{b} {_MONTHS[a - 1]} {year}"))
 
 
 class Header(NamedTuple):

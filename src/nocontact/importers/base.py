@@ -61,11 +61,17 @@ class SourceError(Exception):
 
 
 class DateOrderNeeded(SourceError):
-    """The file's dates fit both day-first and month-first: the person must say which."""
+    """The file's dates fit both day-first and month-first: the person must say which.
 
-    def __init__(self, message: str, candidates: tuple[str, ...]) -> None:
+    ``readings`` pairs each order with what the file's first date means in it, written out
+    ("3 April 2025"), so the question can be asked about a date the person can recognise.
+    """
+
+    def __init__(self, message: str, candidates: tuple[str, ...],
+                 readings: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
         self.candidates = candidates
+        self.readings = readings
 
 
 @runtime_checkable

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import sqlcipher3
 
 from nocontact.identity import ExMatcher
-from nocontact.importers.base import ImportContext, Importer, SourceError
+from nocontact.importers.base import DateOrderNeeded, ImportContext, Importer, SourceError
 from nocontact.model import RECORD_CATEGORIES, AttachmentRef, Problem, Record, format_utc
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo, BlobStore
@@ -37,13 +37,24 @@ from nocontact.vault.events import (
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
 
-__all__ = ["ImportFailed", "ImportSummary", "import_source"]
+__all__ = ["ImportFailed", "ImportSummary", "NeedsDateOrder", "import_source"]
 
 Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, records read)
 
 
 class ImportFailed(Exception):
     """The whole import was undone; the vault is as it was. The message names file and position."""
+
+
+class NeedsDateOrder(ImportFailed):
+    """Undone because the file's dates read both day first and month first: ask the person.
+
+    ``readings`` pairs each order ("DMY", "MDY") with the file's first date written out in it.
+    """
+
+    def __init__(self, message: str, readings: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(message)
+        self.readings = readings
 
 
 @dataclass
@@ -356,6 +367,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                 flush()
                 last_id: int | None = next_id - 1 if next_id > first_id else None
                 first: int | None = first_id if last_id is not None else None
+            except DateOrderNeeded as e:
+                raise NeedsDateOrder(_failure_text(source.display, str(e), e.position), e.readings) from None
             except SourceError as e:
                 raise ImportFailed(_failure_text(source.display, str(e), e.position)) from None
             except (RecursionError, MemoryError):

@@ -31,7 +31,7 @@ from nocontact.vault.events import (
     insert_event,
     manual_row,
 )
-from nocontact.vault.importing import ImportFailed
+from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import VaultError
 from nocontact.web import figures
 from nocontact.web.download import blob_download, display_name
@@ -69,7 +69,7 @@ async def documentation(request: Request) -> Response:
     case = current_case(v)
     return render(request, "documentation.html", imports=imports, channels=INCIDENT_CHANNELS,
                   zone=case.source_timezone or "UTC", results=None, skipped=None, error=None,
-                  recorded=request.query_params.get("recorded"))
+                  recorded=request.query_params.get("recorded"), ask_order=False)
 
 
 async def upload(request: Request) -> Response:
@@ -77,13 +77,16 @@ async def upload(request: Request) -> Response:
     f = await streamed_form(request, v.blobs.put_stream)
     if not f.files:
         raise Refused("Choose an export file to import.")
-    ctx = context_for_vault(v)
-    results, skipped, error = [], [], None
+    order = f.get("date_order").upper()
+    ctx = context_for_vault(v, date_order=order if order in ("DMY", "MDY") else None)
+    results, skipped, error, ask_order = [], [], None, False
     for up in f.files:
         for item in plan_upload(v.blobs, up.info.name, up.filename, up.info.size):
             if isinstance(item, Planned):
                 try:
                     results.append(import_planned(v, item, ctx))
+                except NeedsDateOrder as e:
+                    error, ask_order = _date_order_question(up.filename, e.readings) or str(e), True
                 except (ImportFailed, VaultError) as e:
                     error = str(e)
                 except (OSError, sqlcipher3.Error) as e:  # the disk or the vault, not the file
@@ -96,7 +99,18 @@ async def upload(request: Request) -> Response:
                              "ORDER BY id DESC LIMIT 10").fetchall()
     return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
                   channels=INCIDENT_CHANNELS, zone=current_case(v).source_timezone or "UTC", results=results,
-                  skipped=skipped, error=error, recorded=None)
+                  skipped=skipped, error=error, recorded=None, ask_order=ask_order)
+
+
+def _date_order_question(filename: str, readings: tuple[tuple[str, str], ...]) -> str | None:
+    """The question to put when a chat's dates read both ways, about its first date."""
+    if len(readings) != 2:
+        return None
+    (_, day_first), (_, month_first) = readings
+    return (f"{filename}: the dates in this chat can be read two ways, and nothing in the file says which "
+            f"your phone uses. The chat starts on {day_first} if your phone writes the day first, or on "
+            f"{month_first} if it writes the month first. Choose below how your phone writes dates and import "
+            "the file again. Nothing from it was added yet.")
 
 
 async def incident(request: Request) -> Response:
