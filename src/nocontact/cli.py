@@ -426,9 +426,10 @@ def _print_import_table(summaries: list[Any], skipped: list[Any]) -> None:
                           f"(at {escape(terminal_text(p['position']))})")
         again = sum(s.already_in_vault for s in summaries)
         if again:
-            out.print(f"{again} records were already in the vault and were not added again.")
+            out.print(f"{again} {'record was' if again == 1 else 'records were'} already in the vault and "
+                      f"{'was' if again == 1 else 'were'} not added again.")
     if skipped:
-        out.print(f"Skipped {len(skipped)} file(s) that are not exports nocontact reads:")
+        out.print(f"Not imported by themselves: {len(skipped)} file(s), each with the reason:")
         for sk in skipped[:20]:
             out.print(f"  {escape(terminal_text(sk.display))}: {escape(terminal_text(sk.reason))}")
         if len(skipped) > 20:

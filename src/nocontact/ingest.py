@@ -7,6 +7,7 @@ and everything skipped is listed with the reason.
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from nocontact.vault.events import current_case
 from nocontact.vault.importing import ImportSummary, Progress, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["Planned", "Skipped", "context_for_vault", "plan_source", "plan_sources"]
+__all__ = ["MEDIA_REASON", "Planned", "Skipped", "context_for_vault", "plan_source", "plan_sources"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _plan_one(src: Source, forced: str | None) -> Iterator[Planned | Skipped]:
         return
     except UnknownFormat as e:
         if not is_zip(head):
-            yield Skipped(src.display, str(e).split(": ", 1)[-1])
+            yield Skipped(src.display, MEDIA_REASON if _is_media(src.name) else str(e).split(": ", 1)[-1])
             return
     if isinstance(src, ZipMemberSource):
         yield Skipped(src.display, "an archive inside an archive is not opened; unpack the outer one first")
@@ -60,6 +61,16 @@ def _plan_one(src: Source, forced: str | None) -> Iterator[Planned | Skipped]:
         return
     for m in members:
         yield from _plan_one(m, None)
+
+
+#: Why a photo in a download is not imported on its own: exports keep media beside the messages.
+MEDIA_REASON = ("a photo, video or sound file, not an export: it is kept with the message of this export that "
+                "names it, if one does. To keep a file of your own, use 'nocontact attach' or log an incident")
+
+
+def _is_media(name: str) -> bool:
+    mime = mimetypes.guess_type(name)[0] or ""
+    return mime.split("/")[0] in ("image", "video", "audio") or name.lower().endswith((".heic", ".opus", ".amr"))
 
 
 def plan_source(src: Source, forced_format: str | None = None) -> Iterator[Planned | Skipped]:

@@ -16,7 +16,7 @@ from nocontact.ingest import Planned, Skipped, plan_sources
 from nocontact.vault.importing import ImportSummary
 from nocontact.vault.store import Vault
 from nocontact.vault.verify import verify_vault
-from tests.vault.helpers import count, import_paths, samples, with_case
+from tests.vault.helpers import import_paths, samples, with_case
 
 #: Formats not read from inside a zip, each listed as skipped with the reason: a zip inside a zip is
 #: never expanded (a bomb's favourite disguise). (A chat.db is: a private copy in memory, never a
@@ -45,6 +45,12 @@ def _events_by_format(vault: Vault) -> dict[str, int]:
     return dict(vault.conn.execute("SELECT format, count(*) FROM events GROUP BY format").fetchall())
 
 
+def _files_kept(vault: Vault) -> dict[tuple[str, str], bool]:
+    """(format, attachment name) -> whether the file itself was kept."""
+    return {(f, n): bool(i) for f, n, i in vault.conn.execute(
+        "SELECT e.format, a.name, a.included FROM attachments a JOIN events e ON e.id = a.event_id")}
+
+
 @pytest.fixture
 def exports(tmp_path: Path) -> Path:
     folder = tmp_path / "exports"
@@ -66,7 +72,9 @@ def test_every_sample_reads_the_same_from_a_zip_as_from_its_folder(tmp_path: Pat
         assert from_zip == expected
         assert _events_by_format(zipped) == {
             f: n for f, n in _events_by_format(unpacked).items() if f not in NEEDS_A_FILE}
-        assert count(zipped, "attachments") > 0
+        kept = {k: v for k, v in _files_kept(unpacked).items() if k[0] not in NEEDS_A_FILE}
+        assert sum(kept.values()) >= 3  # photos beside a Messenger thread, in Google Voice, in an MMS
+        assert _files_kept(zipped) == kept
         assert verify_vault(zipped).ok
     finally:
         unpacked.close()
@@ -95,3 +103,13 @@ def test_a_zipped_thread_or_telegram_export_imports_and_a_reimport_adds_nothing(
     assert first.added > 0 and not first.problems
     (again,) = import_paths(new_vault, archive)
     assert again.added == 0 and again.already_in_vault == first.added
+
+
+def test_a_photo_in_a_download_is_said_to_travel_with_its_message(tmp_path: Path, exports: Path) -> None:
+    """Photos beside a Messenger thread are kept with their message, and the skip list says so."""
+    from nocontact.ingest import MEDIA_REASON
+
+    archive = _zip_folder(exports, tmp_path / "download.zip")
+    reasons = {s.display.rsplit("/", 1)[-1]: s.reason for s in plan_sources([archive]) if isinstance(s, Skipped)}
+    photos = [name for name in reasons if name.endswith(".jpg")]
+    assert photos and all(reasons[name] == MEDIA_REASON for name in photos)

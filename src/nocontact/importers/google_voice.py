@@ -257,7 +257,9 @@ class GoogleVoiceHtml:
             if found is None:
                 yield AttachmentRef(name=name, mime=mime, included=False)
             else:
-                yield AttachmentRef(name=name, mime=mime, related=found.display)
+                # The path as this source resolves it, not the found file's display name: inside
+                # a zip that name carries the archive's ("Takeout.zip!/...") and resolves to nothing.
+                yield AttachmentRef(name=name, mime=mime, related=ref + ext)
 
     def _call(self, source: Source, audio: Any) -> Iterator[Record | Problem]:
         kind_word = ""
