@@ -220,6 +220,17 @@ class TestCase:
         r = cli("case", "show")
         assert "+1 312 555 0999" in r.out and "third@example.com" in r.out
 
+    def test_a_telegram_username_is_kept_as_one_and_the_number_it_lacks_is_explained(  # type: ignore[no-untyped-def]
+            self, cli, env: Path) -> None:
+        """Exports name senders by from_id: an @username alone would match nothing, so the person is told."""
+        assert cli("init").code == 0
+        r = cli("party", "add", "--telegram-id", "@cdrum")
+        assert r.code == 0 and "Telegram exports name whoever sent a message by a number" in r.out
+        r = cli("party", "add", "--telegram-id", "7700998811")
+        assert r.code == 0 and "Telegram exports name" not in r.out
+        shown = cli("case", "show").out
+        assert "@cdrum" in shown and "user7700998811" in shown
+
     def test_a_bad_case_file_names_the_key(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
         """A case file with an unknown time zone is refused with the key named."""
         cli("init")

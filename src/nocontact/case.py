@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["Case", "CaseError", "Person", "case_from_json", "case_to_json"]
+__all__ = ["Case", "CaseError", "Person", "case_from_json", "case_to_json", "split_telegram"]
 
 IDENTITY_FIELDS: tuple[str, ...] = (
     "phones",
@@ -78,6 +78,24 @@ class Case:
         return ZoneInfo(self.source_timezone) if self.source_timezone else None
 
 
+def split_telegram(values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(ids, usernames) among Telegram identities written by hand.
+
+    The case file's rule (docs/case-file.md): an id is what exports name a sender by
+    (``from_id``), a text starting with ``user`` or all digits (then given the prefix); anything
+    else (``@casey``) is a username, which exports do not carry next to messages.
+    """
+    ids: list[str] = []
+    users: list[str] = []
+    for raw in values:
+        t = raw.strip()
+        if t.startswith("user") or t.isdigit():
+            ids.append(t if t.startswith("user") else f"user{t}")
+        elif t:
+            users.append(t)
+    return ids, users
+
+
 def _strs(value: Any, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -114,7 +132,9 @@ def _person(block: Mapping[str, Any], where: str) -> Person:
         raise CaseError(f"{where}.telegram: expected a list of objects")
     for t in tg:
         if isinstance(t, str):
-            (tg_ids if t.startswith("user") or t.isdigit() else tg_users).append(t)
+            ids, users = split_telegram([t])
+            tg_ids.extend(ids)
+            tg_users.extend(users)
             continue
         if not isinstance(t, Mapping):
             raise CaseError(f"{where}.telegram: expected objects with from_id/username")

@@ -23,7 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nocontact import __version__
-from nocontact.case import CaseError, case_from_json
+from nocontact.case import CaseError, case_from_json, split_telegram
 from nocontact.importers import UnknownFormat
 from nocontact.sources import ArchiveError
 from nocontact.textsafety import terminal_text
@@ -232,25 +232,43 @@ def _person_add(target: str, vault: Path | None, passphrase_file: Path | None, *
     out.print(f"Saved. {who} {n} {'identity' if n == 1 else 'identities'} in the case. "
               "Events already in the vault are re-attributed at once; run 'nocontact import --again' to read "
               "your stored exports again and pick up messages that were skipped as unrelated before.")
+    if values.get("telegram_usernames") and not person.telegram_ids:
+        out.print("Note: Telegram exports name whoever sent a message by a number (from_id, such as "
+                  "user6150199042), not by @username. To count Telegram messages, add that number too with "
+                  "--telegram-id; it stands next to each of their messages in result.json.")
 
 
-_L = Annotated[list[str] | None, typer.Option()]
+_NameOpt = Annotated[list[str] | None, typer.Option(help="Their name as you know it (the main name).")]
+_PhoneOpt = Annotated[list[str] | None, typer.Option(
+    help="A phone number, written any way (+1 312 555 0187, (312) 555-0187); repeat for more.")]
+_EmailOpt = Annotated[list[str] | None, typer.Option(help="An e-mail address; repeat for more.")]
+_TelegramOpt = Annotated[list[str] | None, typer.Option(
+    help="Telegram: the number an export names the sender by (from_id in result.json, e.g. user6150199042), "
+         "or a @username.")]
+_WhatsAppOpt = Annotated[list[str] | None, typer.Option(
+    help="The name a WhatsApp chat export shows for them (as saved in the phone's contacts).")]
+_FacebookOpt = Annotated[list[str] | None, typer.Option(help="Their name as Messenger shows it.")]
+_InstagramOpt = Annotated[list[str] | None, typer.Option(help="Their name as Instagram's export shows it.")]
+_HandleOpt = Annotated[list[str] | None, typer.Option(help="An iMessage phone number or Apple ID e-mail.")]
 
 
 @party_app.command("add")
-def party_add(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _L = None, phone: _L = None,
-              email: _L = None, telegram_id: _L = None, whatsapp_name: _L = None, facebook_name: _L = None,
-              instagram_name: _L = None, imessage_handle: _L = None) -> None:
+def party_add(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _NameOpt = None,
+              phone: _PhoneOpt = None, email: _EmailOpt = None, telegram_id: _TelegramOpt = None,
+              whatsapp_name: _WhatsAppOpt = None, facebook_name: _FacebookOpt = None,
+              instagram_name: _InstagramOpt = None, imessage_handle: _HandleOpt = None) -> None:
     """Add identities of the ex: any number of --phone, --email, --whatsapp-name ..."""
+    ids, usernames = split_telegram(telegram_id or [])
     _person_add("ex", vault, passphrase_file, name=name or [], phones=phone or [], emails=email or [],
-                telegram_ids=telegram_id or [], whatsapp_names=whatsapp_name or [],
+                telegram_ids=ids, telegram_usernames=usernames, whatsapp_names=whatsapp_name or [],
                 facebook_names=facebook_name or [], instagram_names=instagram_name or [],
                 imessage_handles=imessage_handle or [])
 
 
 @app.command()
-def me(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _L = None, phone: _L = None,
-       email: _L = None, telegram_id: _L = None, whatsapp_name: _L = None, facebook_name: _L = None,
+def me(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _NameOpt = None,
+       phone: _PhoneOpt = None, email: _EmailOpt = None, telegram_id: _TelegramOpt = None,
+       whatsapp_name: _WhatsAppOpt = None, facebook_name: _FacebookOpt = None,
        timezone: Annotated[str | None, typer.Option(help="Your devices' time zone, e.g. Europe/London.")] = None
        ) -> None:
     """Say who you are (so your own messages are known as yours) and your time zone."""
@@ -265,8 +283,9 @@ def me(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _L = N
         if not any((name, phone, email, telegram_id, whatsapp_name, facebook_name)):
             out.print(f"Time zone set to {timezone}.")
             return
+    ids, usernames = split_telegram(telegram_id or [])
     _person_add("user", vault, passphrase_file, name=name or [], phones=phone or [], emails=email or [],
-                telegram_ids=telegram_id or [], whatsapp_names=whatsapp_name or [],
+                telegram_ids=ids, telegram_usernames=usernames, whatsapp_names=whatsapp_name or [],
                 facebook_names=facebook_name or [])
 
 
