@@ -113,3 +113,28 @@ def test_a_photo_in_a_download_is_said_to_travel_with_its_message(tmp_path: Path
     reasons = {s.display.rsplit("/", 1)[-1]: s.reason for s in plan_sources([archive]) if isinstance(s, Skipped)}
     photos = [name for name in reasons if name.endswith(".jpg")]
     assert photos and all(reasons[name] == MEDIA_REASON for name in photos)
+
+
+def test_a_zip_uploaded_to_the_app_reads_the_same_as_the_zip_on_disk(tmp_path: Path, exports: Path) -> None:
+    """The app stores an upload encrypted first and reads the zip from the vault (nothing in plaintext)."""
+    from nocontact.blobsource import plan_upload
+    from nocontact.ingest import context_for_vault, import_planned
+
+    archive = _zip_folder(exports, tmp_path / "download.zip")
+    on_disk, _ = Vault.create(tmp_path / "disk", "correct horse", fast_kdf=True)
+    uploaded, _ = Vault.create(tmp_path / "upload", "correct horse", fast_kdf=True)
+    try:
+        expected = _by_member(import_paths(with_case(on_disk), archive), "download.zip!/download/")
+        with_case(uploaded)
+        with archive.open("rb") as f:
+            blob = uploaded.blobs.put_stream(f)
+        ctx = context_for_vault(uploaded)
+        got = _by_member([import_planned(uploaded, item, ctx)
+                          for item in plan_upload(uploaded.blobs, blob.name, "download.zip", blob.size)
+                          if isinstance(item, Planned)], "download.zip!/download/")
+        assert got == expected
+        assert _files_kept(uploaded) == _files_kept(on_disk)
+        assert verify_vault(uploaded).ok
+    finally:
+        on_disk.close()
+        uploaded.close()
