@@ -443,6 +443,15 @@ def _print_import_table(summaries: list[Any], skipped: list[Any]) -> None:
             for p in s.problems[:5]:
                 out.print(f"  {escape(terminal_text(s.source))}: {escape(terminal_text(p['message']))} "
                           f"(at {escape(terminal_text(p['position']))})")
+        later = sum(s.attachments_added_later for s in summaries)
+        if later:
+            out.print(f"{later} {'file' if later == 1 else 'files'} (photos, voice notes) that events already in the "
+                      "vault were stored without were found this time and added beside them.")
+        missing = sum(s.attachments_missing for s in summaries)
+        if missing:
+            out.print(f"{missing} {'file' if missing == 1 else 'files'} named by new messages (photos, voice notes) "
+                      "were not beside the export. If you have them, import the export's whole folder or zip "
+                      "again: they are added beside their messages, and nothing is added twice.")
         again = sum(s.already_in_vault for s in summaries)
         if again:
             out.print(f"{again} {'record was' if again == 1 else 'records were'} already in the vault and "

@@ -61,6 +61,9 @@ class AttachmentRef:
     text, decoded only if the record is kept: most MMS photos in a backup are other people's) or
     ``related`` (a path relative to the import root, e.g. a photo beside a Messenger JSON) is set
     when the file is included; ``included`` is False for placeholders such as ``<Media omitted>``.
+    A file the export names by a path but that was not there has ``included`` False and
+    ``related`` set to where it was looked for: importing the export again where the file is
+    adds it beside its event (``nocontact.vault.importing``).
     """
 
     name: str

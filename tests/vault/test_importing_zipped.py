@@ -7,6 +7,7 @@ its file from inside a zip (a stream that cannot seek) exactly as it reads it fr
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -138,3 +139,50 @@ def test_a_zip_uploaded_to_the_app_reads_the_same_as_the_zip_on_disk(tmp_path: P
     finally:
         on_disk.close()
         uploaded.close()
+
+
+def _photos(vault: Vault) -> list[tuple[str, int, str | None]]:
+    """(category, included, attached_to_event) of every Messenger attachment row."""
+    rows = vault.conn.execute(
+        "SELECT e.category, a.included, e.extra FROM attachments a JOIN events e ON e.id = a.event_id "
+        "WHERE e.format = 'facebook_messenger_json' ORDER BY a.id").fetchall()
+    return [(c, i, json.loads(x).get("attached_to_event")) for c, i, x in rows]
+
+
+def test_a_photo_missed_by_reading_again_is_added_beside_its_message_by_the_next_import(
+        tmp_path: Path, exports: Path, new_vault: Vault) -> None:
+    """Read again from the vault (after a new identity), a message is kept without the photo that
+    sat beside its export; importing the download again adds the photo beside it, once."""
+    from nocontact.blobsource import reimport_stored
+    from nocontact.case import case_from_json
+    from nocontact.ingest import context_for_vault
+    from nocontact.samples import DEMO_CASE
+    from nocontact.vault.events import save_case
+
+    archive = tmp_path / "facebook.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted((exports / "facebook-robinhale").rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(exports).as_posix())
+    case = json.loads(json.dumps(DEMO_CASE))
+    case["ex"] = {"name": "C.", "identifiers": {"phones": ["+13125550187"]}}  # not yet their Messenger name
+    save_case(new_vault, case_from_json(json.dumps(case)))
+    first = {s.source: s for s in import_paths(new_vault, archive)}
+    assert sum(s.added for s in first.values()) == 0  # Messenger names them only by name: not known yet
+
+    with_case(new_vault)  # the Messenger name added
+    again = [s for s in reimport_stored(new_vault, context_for_vault(new_vault)) if isinstance(s, ImportSummary)]
+    assert sum(s.added for s in again) > 0 and sum(s.attachments_missing for s in again) == 1
+    assert _photos(new_vault) == [("message", 0, None)]
+
+    (thread,) = [s for s in import_paths(new_vault, archive) if "caseydrummond" in s.source]
+    assert thread.added == 0 and thread.attachments_added_later == 1
+    (held, added) = _photos(new_vault)
+    assert held == ("message", 0, None) and added[:2] == ("attachment", 1) and added[2] is not None
+    message_id = int(added[2])
+    assert new_vault.conn.execute("SELECT category FROM events WHERE id = ?", (message_id,)).fetchone() == ("message",)
+    assert verify_vault(new_vault).ok
+
+    (third,) = [s for s in import_paths(new_vault, archive) if "caseydrummond" in s.source]
+    assert third.added == 0 and third.attachments_added_later == 0
+    assert len(_photos(new_vault)) == 2

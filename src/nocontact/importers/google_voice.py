@@ -254,8 +254,8 @@ class GoogleVoiceHtml:
                     break
             name = PurePosixPath(found.name if found else ref).name
             mime = mime or (mimetypes.guess_type(name)[0] if found else None)
-            if found is None:
-                yield AttachmentRef(name=name, mime=mime, included=False)
+            if found is None:  # where it was looked for, so a later import of the folder can add it
+                yield AttachmentRef(name=name, mime=mime, related=ref, included=False)
             else:
                 # The path as this source resolves it, not the found file's display name: inside
                 # a zip that name carries the archive's ("Takeout.zip!/...") and resolves to nothing.

@@ -598,7 +598,8 @@ class _Reader:
             found = self.media(name)
             if found is not None:
                 return (found,), ("media", "attached")
-            return (AttachmentRef(name, mimetypes.guess_type(name)[0], included=False),), ("media", "not in export")
+            return (AttachmentRef(name, mimetypes.guess_type(name)[0], related=name, included=False),), \
+                ("media", "not in export")
         return (AttachmentRef(text.lstrip(LRM), None, included=False),), ("media", "omitted")
 
 

@@ -73,6 +73,13 @@ class ImportSummary:
     sha256: str = ""
     system_lines: int = 0
     reactions: int = 0
+    #: Files named by new records by a path beside the export, and not found there (or, reading an
+    #: export again from the vault, not stored with it): importing the export's folder or zip again
+    #: adds them beside their events.
+    attachments_missing: int = 0
+    #: Files found this time that an event already in the vault was stored without (its photo was
+    #: not beside the export then): each is added as an attachment event beside it.
+    attachments_added_later: int = 0
 
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -180,6 +187,30 @@ def _is_related(rec: Record, matcher: ExMatcher) -> tuple[bool, str | None]:
             if matcher.key(p) in matcher.keys:
                 return True, matcher.key(p)
     return False, None
+
+
+def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[AttachmentRef]:
+    """The files this read carries that the stored event ``event_id`` (dedupe key ``key``) was
+    stored without and that no earlier import has added beside it."""
+    if not any(a.included for a in rec.attachments):
+        return []
+    missing = {name for name, included in conn.execute(
+        "SELECT name, included FROM attachments WHERE event_id = ? ORDER BY id", (event_id,)) if not included}
+    if not missing:
+        return []
+    # Files added beside it have keys "<key>#<SHA-256>": "#" sorts just below "$".
+    for (extra,) in conn.execute("SELECT extra FROM events WHERE dedupe_key > ? AND dedupe_key < ?",
+                                 (key + "#", key + "$")):
+        missing.discard(json.loads(extra).get("file_for"))
+    return [a for a in rec.attachments if a.included and a.name in missing]
+
+
+def _beside(rec: Record, event_id: int, name: str) -> Record:
+    """The attachment event that brings a file to an event stored without it (docs/vault-format.md,
+    "Files added later"): same time, source, sender and conversation, no text of its own."""
+    extra = (*rec.extra, ("attached_to_event", str(event_id)), ("file_for", name))
+    return replace(rec, category="attachment", body=None, subject=None, duration_s=None, call_type=None,
+                   attachments=(), extra=extra, natural_key=None)
 
 
 def _store_attachment(vault: Vault, writer: _AttachmentWriter, source: Source, ref: AttachmentRef,
@@ -345,12 +376,31 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                     atts: list[dict[str, Any]] = []
                     if rec.attachments:
                         # Look before storing files, so a re-import does not re-encrypt every photo.
-                        if conn.execute("SELECT 1 FROM events WHERE dedupe_key = ?", (dkey,)).fetchone():
+                        held = conn.execute("SELECT id FROM events WHERE dedupe_key = ?", (dkey,)).fetchone()
+                        if held:
                             summary.already_in_vault += is_record
+                            for later in _files_held_back(conn, int(held[0]), dkey, rec):
+                                att = _store_attachment(vault, attachments, source, later, summary.problems,
+                                                        rec.source_id)
+                                if not att["included"]:
+                                    continue
+                                created.append(att["blob"])
+                                beside = _beside(rec, int(held[0]), later.name)
+                                lkey = f"{dkey}#{att['sha256']}"
+                                if lkey not in pending_keys:
+                                    pending.append((prepare_record(
+                                        beside, fmt=importer.name, source_sha256=original.sha256,
+                                        source_display=source.display, utc_text=utc_text, dedupe_key=lkey,
+                                        attachments=[att])[0], False))
+                                    pending_keys.add(lkey)
+                                    summary.attachments_added_later += 1
                             continue
                         atts = [_store_attachment(vault, attachments, source, a, summary.problems, rec.source_id)
                                 for a in rec.attachments]
                         created.extend(a["blob"] for a in atts if a["blob"])
+                        summary.attachments_missing += sum(
+                            1 for ref, a in zip(rec.attachments, atts, strict=True)
+                            if not a["included"] and ref.related is not None)
                     prepared, fixed = prepare_record(rec, fmt=importer.name, source_sha256=original.sha256,
                                                      source_display=source.display, utc_text=utc_text,
                                                      dedupe_key=dkey, attachments=atts)
