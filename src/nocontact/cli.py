@@ -26,6 +26,7 @@ from nocontact import __version__
 from nocontact.case import CaseError, case_from_json, split_telegram
 from nocontact.importers import UnknownFormat
 from nocontact.sources import ArchiveError
+from nocontact.summary_rows import summary_rows
 from nocontact.textsafety import terminal_text
 from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import Vault, VaultError
@@ -435,9 +436,9 @@ def _print_import_table(summaries: list[Any], skipped: list[Any]) -> None:
         t = Table(title="Imported", show_lines=False)
         for col in ("file", "format", "read", "the ex's", "new", "already in vault", "skipped (others)", "problems"):
             t.add_column(col, justify="left" if col in ("file", "format") else "right")
-        for s in summaries:
-            t.add_row(escape(terminal_text(s.source)), s.format, str(s.records_read), str(s.attributed),
-                      str(s.added), str(s.already_in_vault), str(s.skipped_unrelated), str(len(s.problems)))
+        for row in summary_rows(summaries):
+            t.add_row(escape(terminal_text(row.source)), row.format, f"{row.records_read:,}", f"{row.attributed:,}",
+                      f"{row.added:,}", f"{row.already_in_vault:,}", f"{row.skipped_unrelated:,}", f"{row.problems:,}")
         out.print(t)
         for s in summaries:
             for p in s.problems[:5]:

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from nocontact.analysis import FLAGS
 from nocontact.blobsource import plan_upload
 from nocontact.ingest import Planned, context_for_vault, import_planned
+from nocontact.summary_rows import summary_rows
 from nocontact.support import triage_notes
 from nocontact.vault.events import (
     StoredEvent,
@@ -99,7 +100,8 @@ async def upload(request: Request) -> Response:
                              "ORDER BY id DESC LIMIT 10").fetchall()
     return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
                   channels=INCIDENT_CHANNELS, zone=current_case(v).source_timezone or "UTC", results=results,
-                  skipped=skipped, error=error, recorded=None, ask_order=ask_order)
+                  result_rows=summary_rows(results), skipped=skipped, error=error, recorded=None,
+                  ask_order=ask_order)
 
 
 def _date_order_question(filename: str, readings: tuple[tuple[str, str], ...]) -> str | None:
