@@ -568,7 +568,8 @@ def _events_table(rows: list[dict[str, Any]], show_text: bool) -> None:
             cells.append(escape(terminal_text((r["body"] or "")[:200])))
         t.add_row(*cells)
     out.print(t)
-    out.print(f"{len(rows)} events. Message text is hidden; add --show-text to see it.")
+    out.print(f"{len(rows)} events." if show_text else
+              f"{len(rows)} events. Message text is hidden; add --show-text to see it.")
 
 
 # ---- the person's own entries ---------------------------------------------------------------

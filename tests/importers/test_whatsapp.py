@@ -455,3 +455,30 @@ def test_android_export_zipped_with_its_media_is_read_by_the_zip_importer(tmp_pa
     recs = _records(list(imp.read(src, _ctx())))
     assert recs[0].attachments[0].data == b"\xff\xd8\xff\xe0"
     assert recs[0].conversation == "Jordan Blake"
+
+
+#: People rename an ex's contact to a warning; the export then writes that name as the author.
+COLON_CHAT = ("3/14/25, 9:15 PM - DO NOT ANSWER: Casey: hi\n"
+              "3/14/25, 9:16 PM - Sam Rivera: stop\n"
+              "3/15/25, 8:00 AM - DO NOT ANSWER: Casey: answer me: now\n")
+
+
+def test_an_author_name_holding_a_colon_is_split_where_the_case_names_it(tmp_path: Path) -> None:
+    ctx = ImportContext(case=Case(user=Person(name="Sam Rivera"), ex=Person(whatsapp_names=("DO NOT ANSWER: Casey",))),
+                        source_timezone=ZoneInfo("America/Los_Angeles"))
+    recs = _records(_read_txt(tmp_path, COLON_CHAT, ctx=ctx))
+    assert [(r.sender.value if r.sender else None, r.body) for r in recs] == [
+        ("DO NOT ANSWER: Casey", "hi"), ("Sam Rivera", "stop"), ("DO NOT ANSWER: Casey", "answer me: now")]
+    assert [r.direction for r in recs] == ["incoming", "outgoing", "incoming"]
+
+
+def test_an_author_name_holding_a_colon_is_split_where_the_chat_title_names_it(tmp_path: Path) -> None:
+    recs = _records(_read_txt(tmp_path, COLON_CHAT, name="WhatsApp Chat with DO NOT ANSWER: Casey.txt"))
+    assert [r.body for r in recs] == ["hi", "stop", "answer me: now"]
+    assert {r.sender.value for r in recs if r.sender} == {"DO NOT ANSWER: Casey", "Sam Rivera"}
+
+
+def test_an_unknown_author_with_a_colon_is_split_at_the_first_colon_and_nothing_is_lost(tmp_path: Path) -> None:
+    """Without a name to go by the first ": " decides; the text after it is kept whole."""
+    recs = _records(_read_txt(tmp_path, COLON_CHAT))
+    assert [(r.sender.value if r.sender else None, r.body) for r in recs][0] == ("DO NOT ANSWER", "Casey: hi")

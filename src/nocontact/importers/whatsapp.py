@@ -261,14 +261,20 @@ MARKED = "U+200E mark before the header"
 KNOWN_TEXT = "known notice text"
 
 
-def classify(rest: str, marked: bool) -> Classified:
+def classify(rest: str, marked: bool, colon_names: tuple[str, ...] = ()) -> Classified:
     """Split the first line's text after the header into author and text, and spot notices.
 
     ``marked``: the line starts with U+200E, which WhatsApp (iOS) writes before the header of
     notices and media; a sender cannot put it there (a typed U+200E lands after "Name: ").
+    ``colon_names``: names known to hold ": " themselves (people rename an ex's contact to
+    "DO NOT ANSWER: Casey"), each tried before the first ": " splits the line.
     """
     bare = rest.lstrip(LRM) if rest[:1] == LRM else rest
     idx = bare.find(": ")
+    for name in colon_names:
+        if bare.startswith(name) and bare.startswith(": ", len(name)):
+            idx = len(name)
+            break
     if idx <= 0:
         return None, rest, NO_AUTHOR, _GROUP_NOTICE_RE.match(bare) is not None
     author = bare[:idx]
@@ -361,6 +367,9 @@ class _Reader:
         self.display = display
         self.title = title
         self.ctx = ctx
+        known = (*ctx.case.user.display_names(), *ctx.case.ex.display_names(), *((title,) if title else ()))
+        #: Known names that hold ": " (longest first), so "DO NOT ANSWER: Casey: hi" is Casey's "hi".
+        self.colon_names = tuple(sorted({n for n in known if ": " in n}, key=len, reverse=True))
         self.media = media
 
     def survey(self) -> _Chat:
@@ -390,6 +399,7 @@ class _Reader:
         text after the header; per header, only the author is looked up (and the date when it
         changes, and the whole line when the author is new or has only labelled notices).
         """
+        colon_names = self.colon_names
         date_fields = lay.date.fullmatch
         findall = lay.heads.findall
         dates: list[tuple[int, int, int]] = []
@@ -405,9 +415,9 @@ class _Reader:
                         assert m is not None  # the same pattern matched it
                         dates.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
                 i = text.find(": ")
-                if i > 0 and seen.get(text[:i]):
+                if i > 0 and seen.get(text[:i]) and not colon_names:
                     continue
-                author, _text, system, group_notice = classify(text, LRM in pre[:2])
+                author, _text, system, group_notice = classify(text, LRM in pre[:2], colon_names)
                 if system:
                     group = group or group_notice
                     if author is not None and author not in seen and len(seen) < 5000:
@@ -421,6 +431,7 @@ class _Reader:
     def _survey_lines(self, strict: bool) -> _Chat:
         """Pass 1 when line 1 is not a header (a file cut at the top): every layout is counted
         line by line and the most frequent one is the file's (see ``_whatsapp_layout``)."""
+        colon_names = self.colon_names
         survey = Survey()
         # per layout: author -> True once seen writing a message (not only labelling a notice)
         authors: dict[object, dict[str, bool]] = {}
@@ -437,9 +448,9 @@ class _Reader:
                 if rest[-1:] == "\n":
                     rest = rest[:-1]
                 i = rest.find(": ")
-                if i > 0 and seen.get(rest[:i]):
+                if i > 0 and seen.get(rest[:i]) and not colon_names:
                     continue
-                author, _text, system, group_notice = classify(rest, LRM in line[:2])
+                author, _text, system, group_notice = classify(rest, LRM in line[:2], colon_names)
                 if system:
                     if group_notice:
                         group.add(lay)
@@ -540,6 +551,7 @@ class _Reader:
                 return local.astimezone(UTC), not c[4]
             return midnight + c[0], not c[4]
 
+        colon_names = self.colon_names
         special = _SPECIAL.match
         with self.opener() as f:
             for n, pre, raw, text, stamp in scan(iter_regions(_decoded(f)), det.layout, when):
@@ -554,11 +566,11 @@ class _Reader:
                 end = text.find("\n")
                 crlf = text[-1:] == "\r"
                 if end < 0:
-                    author, body, system, _g = classify(text, LRM in pre[:2])
+                    author, body, system, _g = classify(text, LRM in pre[:2], colon_names)
                     if crlf:
                         body = body[:-1]
                 else:
-                    author, body, system, _g = classify(text[:end], LRM in pre[:2])
+                    author, body, system, _g = classify(text[:end], LRM in pre[:2], colon_names)
                     body += text[end:-1] if crlf else text[end:]
                 utc, minute = stamp
                 extra = extras[crlf, minute]
