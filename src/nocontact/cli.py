@@ -358,7 +358,7 @@ def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export file
             if as_json:
                 out.print(json.dumps(s.as_json(), ensure_ascii=False), markup=False)
     if not as_json:
-        _print_import_table(summaries, skipped)
+        _print_import_table(summaries, skipped, failed=failures)
     if failures:
         raise typer.Exit(1)
 
@@ -431,7 +431,7 @@ def _import_with_progress(v: Vault, item: Any, ctx: Any, keep_unrelated: bool, q
         return import_planned(v, item, ctx, keep_unrelated=keep_unrelated, progress=tick)
 
 
-def _print_import_table(summaries: list[Any], skipped: list[Any]) -> None:
+def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 0) -> None:
     if summaries:
         t = Table(title="Imported", show_lines=False)
         for col in ("file", "format", "read", "the ex's", "new", "already in vault", "skipped (others)", "problems"):
@@ -463,7 +463,7 @@ def _print_import_table(summaries: list[Any], skipped: list[Any]) -> None:
             out.print(f"  {escape(terminal_text(sk.display))}: {escape(terminal_text(sk.reason))}")
         if len(skipped) > 20:
             out.print(f"  ... and {len(skipped) - 20} more")
-    if not summaries and not skipped:
+    if not summaries and not skipped and not failed:
         out.print("Nothing to import there.")
 
 

@@ -43,9 +43,10 @@ EMPTY = ("This Telegram export is empty (0 bytes). Export it again from Telegram
          "the new result.json.")
 DEEP = (f"This Telegram export is nested more than {MAX_DEPTH} levels deep, which no real export is; "
         f"it was not read. If you did not change this file yourself, export it again.")
-NO_ID = ("This is a Telegram export of a single chat, which does not say which side is you. Add your "
-         "Telegram id to the case (user.telegram_ids, e.g. \"user123456789\"; it is in a full export's "
-         "personal_information.user_id) and import again.")
+NO_ID = ("This is a Telegram export of a single chat, which does not say which side is you. Tell nocontact "
+         "your Telegram id and import again: it is the from_id next to your own messages in result.json, such "
+         "as \"user123456789\" (a full export of all your Telegram data says it too). Add it with: nocontact me "
+         "--telegram-id user123456789 (or in the case file, user.telegram_ids).")
 NO_TZ = ("This Telegram export is from an older Telegram Desktop that wrote times in the computer's "
          "local time without saying which zone. Set source_timezone in the case (e.g. "
          "\"America/Los_Angeles\") to the zone that computer used, and import again.")

@@ -144,8 +144,10 @@ class _Reader:
         if not ids:
             raise SourceError(
                 "This is a Telegram export of a single chat, which does not say which side is you. "
-                "Add your Telegram id to the case (user.telegram_ids, e.g. \"user123456789\"; it is "
-                "in a full export's personal_information.user_id) and import again.")
+                "Tell nocontact your Telegram id and import again: it is the from_id next to your own "
+                "messages in result.json, such as \"user123456789\" (a full export of all your Telegram "
+                "data says it too). Add it with: nocontact me --telegram-id user123456789 (or in the case "
+                "file, user.telegram_ids).")
         return ids
 
     def run(self) -> Iterator[Record | Problem]:
