@@ -207,3 +207,32 @@ def test_keyboard_alone_reaches_the_skip_link_and_quick_exit(server: tuple[str, 
         pg.keyboard.press("Tab")
         names.append(pg.evaluate("document.activeElement.textContent || ''").strip())
     assert "Quick exit" in names
+
+
+def test_a_chat_whose_dates_read_both_ways_is_asked_about_and_then_imported(  # type: ignore[no-untyped-def]
+        server: tuple[str, Path], page: Any, tmp_path) -> None:
+    """The question names the chat's first date both ways, focuses the choice, and passes axe."""
+    origin, _ = server
+    pg = page
+    pg.goto(f"{origin}/unlock?token={TOKEN}")
+    if pg.query_selector("#passphrase"):
+        pg.fill("#passphrase", PASSPHRASE)
+        with pg.expect_navigation():
+            pg.keyboard.press("Enter")
+    chat = tmp_path / "WhatsApp Chat with Casey Drummond.txt"
+    chat.write_text("03/04/25, 21:15 - Casey Drummond: hi\n03/04/25, 21:16 - Robin Hale: stop\n"
+                    "05/04/25, 08:00 - Casey Drummond: answer me\n", encoding="utf-8")
+    pg.goto(f"{origin}/documentation")
+    pg.set_input_files("#export-file", str(chat))
+    pg.click("button:has-text('Import')")
+    pg.wait_for_selector("p.error")
+    assert "3 April 2025" in pg.inner_text("p.error") and "4 March 2025" in pg.inner_text("p.error")
+    assert pg.evaluate("document.activeElement.id") == "date-order"
+    assert "the chat starts on 3 April 2025" in pg.inner_text("#date-order option[value=DMY]")
+    _shot(pg, "10-documentation-date-order-question")
+    _axe(pg, "documentation, date order question")
+    pg.select_option("#date-order", "DMY")
+    pg.set_input_files("#export-file", str(chat))
+    pg.click("button:has-text('Import')")
+    pg.wait_for_selector("#imported-h")
+    assert "WhatsApp Chat with Casey Drummond.txt" in pg.inner_text("main")

@@ -70,7 +70,7 @@ async def documentation(request: Request) -> Response:
     case = current_case(v)
     return render(request, "documentation.html", imports=imports, channels=INCIDENT_CHANNELS,
                   zone=case.source_timezone or "UTC", results=None, skipped=None, error=None,
-                  recorded=request.query_params.get("recorded"), ask_order=False)
+                  recorded=request.query_params.get("recorded"), ask_order=None)
 
 
 async def upload(request: Request) -> Response:
@@ -80,14 +80,16 @@ async def upload(request: Request) -> Response:
         raise Refused("Choose an export file to import.")
     order = f.get("date_order").upper()
     ctx = context_for_vault(v, date_order=order if order in ("DMY", "MDY") else None)
-    results, skipped, error, ask_order = [], [], None, False
+    results, skipped, error = [], [], None
+    ask_order: dict[str, str] | None = None  # the chat's first date read each way, when asking
     for up in f.files:
         for item in plan_upload(v.blobs, up.info.name, up.filename, up.info.size):
             if isinstance(item, Planned):
                 try:
                     results.append(import_planned(v, item, ctx))
                 except NeedsDateOrder as e:
-                    error, ask_order = _date_order_question(up.filename, e.readings) or str(e), True
+                    error = _date_order_question(up.filename, e.readings) or str(e)
+                    ask_order = dict(e.readings) or {"DMY": "", "MDY": ""}
                 except (ImportFailed, VaultError) as e:
                     error = str(e)
                 except (OSError, sqlcipher3.Error) as e:  # the disk or the vault, not the file
