@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
+from zoneinfo import ZoneInfo
 
 from nocontact.importers import UnknownFormat, by_name
 from nocontact.importers._whatsapp_layout import GIVEN_BY_THE_PERSON
@@ -20,7 +21,13 @@ from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped, plan_source
 from nocontact.sources import ArchiveError, Source
 from nocontact.vault.blobs import BlobStore
-from nocontact.vault.importing import ImportFailed, ImportSummary, NeedsDateOrder, import_source
+from nocontact.vault.importing import (
+    ImportFailed,
+    ImportSummary,
+    NeedsDateOrder,
+    import_source,
+    zone_read_before,
+)
 from nocontact.vault.store import Vault
 
 __all__ = ["BlobSource", "order_given_before", "plan_upload", "reimport_stored", "stored_sources"]
@@ -69,13 +76,18 @@ def reimport_stored(vault: Vault, ctx: ImportContext, *, keep_unrelated: bool = 
     for fmt, src in stored_sources(vault):
         try:
             importer = by_name(fmt)
+            here = ctx
+            sha = vault.conn.execute("SELECT sha256 FROM sources WHERE blob = ?", (src.blob,)).fetchone()
+            before = zone_read_before(vault.conn, sha[0]) if sha else None
+            if before is not None:  # read its local times as the first import did, or all would come twice
+                here = replace(ctx, source_timezone=ZoneInfo(before[0]), timezone_basis=before[1])
             try:
-                yield import_source(vault, src, importer, ctx, keep_unrelated=keep_unrelated)
+                yield import_source(vault, src, importer, here, keep_unrelated=keep_unrelated)
             except NeedsDateOrder:
                 order = order_given_before(vault, src)
                 if order is None:
                     raise
-                yield import_source(vault, src, importer, replace(ctx, date_order=order),
+                yield import_source(vault, src, importer, replace(here, date_order=order),
                                     keep_unrelated=keep_unrelated)
         except (UnknownFormat, ImportFailed, ArchiveError) as e:
             yield (src.display, str(e))

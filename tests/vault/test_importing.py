@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -319,3 +320,51 @@ class TestDedupeKeyForm:
             assert vault.dedupe_form == 1
         with Vault.open(root, "pw") as vault:
             assert vault.dedupe_form == 2
+
+
+class TestLocalTimesReadAsBefore:
+    """A file whose local times were read in one zone is never read again in another: every
+    message would be stored a second time, an hour or more away from the first."""
+
+    def _import(self, vault: Vault, path: Path, zone: str | None = None) -> list[Any]:
+        from zoneinfo import ZoneInfo
+
+        from nocontact.blobsource import reimport_stored
+        from nocontact.ingest import Planned, context_for_vault, import_planned, plan_sources
+
+        ctx = context_for_vault(vault, timezone=zone)
+        if path.name == "--again":
+            return list(reimport_stored(vault, ctx))
+        assert ctx.source_timezone == ZoneInfo(zone or "America/Chicago")
+        return [import_planned(vault, p, ctx) for p in plan_sources([path]) if isinstance(p, Planned)]
+
+    def test_reading_again_uses_the_zone_of_the_first_import(self, new_vault: Vault,
+                                                             sample_files: dict[str, Path]) -> None:
+        with_case(new_vault)
+        chat = sample_files["WhatsApp Chat with Casey Drummond.txt"]
+        (first,) = self._import(new_vault, chat, "Europe/London")
+        (again,) = self._import(new_vault, Path("--again"))
+        assert first.added > 0 and again.added == 0 and again.already_in_vault == first.added
+        zones = {r[0] for r in new_vault.conn.execute("SELECT DISTINCT time_zone FROM events")}
+        assert zones == {"Europe/London"}
+        assert verify_vault(new_vault).ok
+
+    def test_importing_it_in_another_zone_is_refused_and_names_the_zone_it_needs(
+            self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        with_case(new_vault)
+        chat = sample_files["WhatsApp Chat with Casey Drummond.txt"]
+        (first,) = self._import(new_vault, chat, "Europe/London")
+        before = count(new_vault)
+        with pytest.raises(ImportFailed, match="import it with --timezone Europe/London"):
+            self._import(new_vault, chat)
+        assert count(new_vault) == before
+        (same,) = self._import(new_vault, chat, "Europe/London")
+        assert same.added == 0 and same.already_in_vault == first.added
+
+    def test_a_file_whose_times_carry_their_zone_is_never_held_to_one(
+            self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """SMS times are epoch milliseconds: the zone given does not change them."""
+        with_case(new_vault)
+        (first,) = self._import(new_vault, _sms(sample_files), "Europe/London")
+        (second,) = self._import(new_vault, _sms(sample_files))
+        assert second.added == 0 and second.already_in_vault == first.added

@@ -37,7 +37,7 @@ from nocontact.vault.events import (
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
 
-__all__ = ["ImportFailed", "ImportSummary", "NeedsDateOrder", "import_source"]
+__all__ = ["ZONE_FROM_CONTEXT", "ImportFailed", "ImportSummary", "NeedsDateOrder", "import_source", "zone_read_before"]
 
 Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, records read)
 
@@ -85,6 +85,31 @@ class ImportSummary:
         d = asdict(self)
         d["problems"] = list(self.problems)
         return d
+
+
+#: How an importer says it read local times in the zone the import was given (the case's, or
+#: ``--timezone``), rather than from the file itself.
+ZONE_FROM_CONTEXT = ("case source_timezone", "given with --timezone")
+
+
+def zone_read_before(conn: Any, sha256: str) -> tuple[str, str] | None:
+    """(zone, basis) in which an earlier import of this original read its local times, if any did.
+
+    Read from the first and last event of each earlier import of it (the journal entry names
+    them), so it costs a few lookups however large the vault. A file whose times carry their own
+    zone (epoch times, offsets) gives None.
+    """
+    rows = conn.execute("SELECT j.entry FROM imports i JOIN sources s ON s.id = i.source_id "
+                        "JOIN journal j ON j.seq = i.journal_seq WHERE s.sha256 = ? ORDER BY i.id",
+                        (sha256,)).fetchall()
+    for (entry,) in rows:
+        body = json.loads(entry).get("body", {})
+        for eid in (body.get("first_event_id"), body.get("last_event_id")):
+            if isinstance(eid, int):
+                got = conn.execute("SELECT time_zone, time_basis FROM events WHERE id = ?", (eid,)).fetchone()
+                if got is not None and got[1] in ZONE_FROM_CONTEXT:
+                    return str(got[0]), str(got[1])
+    return None
 
 
 class _Counting(io.RawIOBase):
@@ -272,6 +297,13 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     with source.open() as f:
         original = vault.blobs.identify(f)
     summary.sha256 = original.sha256
+    before = zone_read_before(vault.conn, original.sha256)
+    if before is not None and ctx.source_timezone is not None and before[0] != ctx.source_timezone.key:
+        raise ImportFailed(
+            f"{source.display}: this file was imported before, with its local times read in {before[0]}. "
+            f"Read in {ctx.source_timezone.key} now, every message in it would be stored a second time, at "
+            f"another time. To read it as before, import it with --timezone {before[0]}. Nothing from it "
+            "was added.")
     storing = _StoreOriginal(vault, source)
     attachments = _AttachmentWriter(vault.blobs)
     counted: Source = _CountingSource(source, tick) if progress is not None else source
