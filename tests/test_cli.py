@@ -316,3 +316,16 @@ class TestAmbiguousDates:
         assert r.code == 0, r.err
         assert "could be read" not in r.err
         assert self._orders(cli) == {"MDY"}
+
+    def test_importing_the_chat_again_asks_nothing_and_adds_nothing(self, cli, chat: Path) -> None:  # type: ignore[no-untyped-def]
+        assert cli("import", "--date-order", "DMY", str(chat)).code == 0
+        r = cli("import", "--json", str(chat))
+        assert r.code == 0 and json.loads(r.out)["already_in_vault"] == 3
+        assert self._orders(cli) == {"DMY"}
+
+    def test_importing_the_chat_the_other_way_is_refused(self, cli, chat: Path) -> None:  # type: ignore[no-untyped-def]
+        assert cli("import", "--date-order", "DMY", str(chat)).code == 0
+        r = cli("import", "--date-order", "MDY", str(chat))
+        assert r.code == 1 and "you said its dates are day first (DMY)" in r.err
+        assert "--date-order DMY" in r.err
+        assert self._orders(cli) == {"DMY"}

@@ -8,7 +8,6 @@ member, after the same archive checks the CLI applies (``nocontact.ingest.plan_s
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -16,21 +15,14 @@ from typing import BinaryIO, cast
 from zoneinfo import ZoneInfo
 
 from nocontact.importers import UnknownFormat, by_name
-from nocontact.importers._whatsapp_layout import GIVEN_BY_THE_PERSON
 from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped, plan_source
 from nocontact.sources import ArchiveError, Source
 from nocontact.vault.blobs import BlobStore
-from nocontact.vault.importing import (
-    ImportFailed,
-    ImportSummary,
-    NeedsDateOrder,
-    import_source,
-    zone_read_before,
-)
+from nocontact.vault.importing import ImportFailed, ImportSummary, import_source, read_before
 from nocontact.vault.store import Vault
 
-__all__ = ["BlobSource", "order_given_before", "plan_upload", "reimport_stored", "stored_sources"]
+__all__ = ["BlobSource", "plan_upload", "reimport_stored", "stored_sources"]
 
 
 class BlobSource:
@@ -78,32 +70,9 @@ def reimport_stored(vault: Vault, ctx: ImportContext, *, keep_unrelated: bool = 
             importer = by_name(fmt)
             here = ctx
             sha = vault.conn.execute("SELECT sha256 FROM sources WHERE blob = ?", (src.blob,)).fetchone()
-            before = zone_read_before(vault.conn, sha[0]) if sha else None
-            if before is not None:  # read its local times as the first import did, or all would come twice
-                here = replace(ctx, source_timezone=ZoneInfo(before[0]), timezone_basis=before[1])
-            try:
-                yield import_source(vault, src, importer, here, keep_unrelated=keep_unrelated)
-            except NeedsDateOrder:
-                order = order_given_before(vault, src)
-                if order is None:
-                    raise
-                yield import_source(vault, src, importer, replace(here, date_order=order),
-                                    keep_unrelated=keep_unrelated)
+            zone = read_before(vault.conn, sha[0]).zone if sha else None
+            if zone is not None:  # read its local times as the first import did, or all would come twice
+                here = replace(ctx, source_timezone=ZoneInfo(zone[0]), timezone_basis=zone[1])
+            yield import_source(vault, src, importer, here, keep_unrelated=keep_unrelated)
         except (UnknownFormat, ImportFailed, ArchiveError) as e:
             yield (src.display, str(e))
-
-
-def order_given_before(vault: Vault, src: BlobSource) -> str | None:
-    """The date order the person gave when this stored chat was first imported, if they gave one.
-
-    Each event of a chat records its order and why it was chosen (``extra``), so reading the
-    chat again after a new identity is added never asks the same question twice.
-    """
-    rows = vault.conn.execute(
-        "SELECT e.extra FROM events e JOIN sources s ON s.sha256 = e.source_sha256 "
-        "WHERE e.source_display = ? AND s.blob = ? LIMIT 1", (src.display, src.blob))
-    for (extra,) in rows:
-        fields = json.loads(extra)
-        if fields.get("date_order_basis") == GIVEN_BY_THE_PERSON and fields.get("date_order") in ("DMY", "MDY"):
-            return str(fields["date_order"])
-    return None

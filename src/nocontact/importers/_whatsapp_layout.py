@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, TypeVar
 
-from nocontact.importers.base import DateOrderNeeded, SourceError
+from nocontact.importers.base import GIVEN_BY_THE_PERSON, DateOrderNeeded, SourceError
 
 __all__ = [
     "GENERIC_HEADER",
@@ -292,10 +292,6 @@ def _descents(dates: list[tuple[int, int, int]], order: str) -> int | None:
             n += 1
         prev = cur
     return n
-
-
-#: The ``date_order_basis`` of a chat whose order the person gave (stored in each event's extra).
-GIVEN_BY_THE_PERSON = "date order given by the person"
 
 
 def decide_order(lay: Layout, dates: list[tuple[int, int, int]], date_order: str | None) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from nocontact.model import Problem, Record
 from nocontact.sources import Source
 
 __all__ = [
+    "GIVEN_BY_THE_PERSON",
     "DateOrderNeeded",
     "ImportContext",
     "Importer",
@@ -50,6 +51,10 @@ class ImportContext:
     timezone_basis: str = "case source_timezone"
     region: str = "US"
     date_order: str | None = None
+
+
+#: The ``date_order_basis`` (in an event's extra) of a chat whose day/month order the person gave.
+GIVEN_BY_THE_PERSON = "date order given by the person"
 
 
 class SourceError(Exception):

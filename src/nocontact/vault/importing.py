@@ -21,7 +21,13 @@ from typing import Any, BinaryIO
 import sqlcipher3
 
 from nocontact.identity import ExMatcher
-from nocontact.importers.base import DateOrderNeeded, ImportContext, Importer, SourceError
+from nocontact.importers.base import (
+    GIVEN_BY_THE_PERSON,
+    DateOrderNeeded,
+    ImportContext,
+    Importer,
+    SourceError,
+)
 from nocontact.model import RECORD_CATEGORIES, AttachmentRef, Problem, Record, format_utc
 from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo, BlobStore
@@ -37,7 +43,7 @@ from nocontact.vault.events import (
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
 
-__all__ = ["ZONE_FROM_CONTEXT", "ImportFailed", "ImportSummary", "NeedsDateOrder", "import_source", "zone_read_before"]
+__all__ = ["ZONE_FROM_CONTEXT", "ImportFailed", "ImportSummary", "NeedsDateOrder", "ReadBefore", "import_source", "read_before"]
 
 Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, records read)
 
@@ -92,24 +98,66 @@ class ImportSummary:
 ZONE_FROM_CONTEXT = ("case source_timezone", "given with --timezone")
 
 
-def zone_read_before(conn: Any, sha256: str) -> tuple[str, str] | None:
-    """(zone, basis) in which an earlier import of this original read its local times, if any did.
+@dataclass(frozen=True)
+class ReadBefore:
+    """How an earlier import of an original read what the file leaves open."""
 
-    Read from the first and last event of each earlier import of it (the journal entry names
+    #: (zone, basis) its local times were read in, when the import gave the zone; else None.
+    zone: tuple[str, str] | None = None
+    #: The day/month order the person gave for it ("DMY", "MDY"), if they gave one.
+    date_order: str | None = None
+
+
+def read_before(conn: Any, sha256: str) -> ReadBefore:
+    """How earlier imports of this original read its local times and its dates, if they did.
+
+    Read from the first and last event of each earlier import of it (its journal entry names
     them), so it costs a few lookups however large the vault. A file whose times carry their own
-    zone (epoch times, offsets) gives None.
+    zone (epoch times, offsets) and whose dates are plain gives ``ReadBefore()``.
     """
+    zone: tuple[str, str] | None = None
+    order: str | None = None
     rows = conn.execute("SELECT j.entry FROM imports i JOIN sources s ON s.id = i.source_id "
                         "JOIN journal j ON j.seq = i.journal_seq WHERE s.sha256 = ? ORDER BY i.id",
                         (sha256,)).fetchall()
     for (entry,) in rows:
         body = json.loads(entry).get("body", {})
         for eid in (body.get("first_event_id"), body.get("last_event_id")):
-            if isinstance(eid, int):
-                got = conn.execute("SELECT time_zone, time_basis FROM events WHERE id = ?", (eid,)).fetchone()
-                if got is not None and got[1] in ZONE_FROM_CONTEXT:
-                    return str(got[0]), str(got[1])
-    return None
+            if not isinstance(eid, int):
+                continue
+            got = conn.execute("SELECT time_zone, time_basis, extra FROM events WHERE id = ?", (eid,)).fetchone()
+            if got is None:
+                continue
+            if zone is None and got[1] in ZONE_FROM_CONTEXT:
+                zone = (str(got[0]), str(got[1]))
+            extra = json.loads(got[2])
+            if order is None and extra.get("date_order_basis") == GIVEN_BY_THE_PERSON:
+                order = extra.get("date_order")
+    return ReadBefore(zone, order)
+
+
+def _as_read_before(before: ReadBefore, ctx: ImportContext, display: str) -> ImportContext:
+    """The context that reads a file as its earlier imports did, or ImportFailed when the one
+    given would read it otherwise: every message would then be stored a second time, at another
+    time, under another key."""
+    if before.zone is not None and ctx.source_timezone is not None and before.zone[0] != ctx.source_timezone.key:
+        raise ImportFailed(
+            f"{display}: this file was imported before, with its local times read in {before.zone[0]}. "
+            f"Read in {ctx.source_timezone.key} now, every message in it would be stored a second time, at "
+            f"another time. To read it as before, import it with --timezone {before.zone[0]}. Nothing from it "
+            "was added.")
+    if before.date_order is not None:
+        if ctx.date_order not in (None, before.date_order):
+            raise ImportFailed(
+                f"{display}: when this chat was imported before, you said its dates are "
+                f"{_ORDER_WORDS.get(before.date_order, before.date_order)}. Read the other way now, every message "
+                f"in it would be stored a second time, on another day. To read it as before, import it with "
+                f"--date-order {before.date_order}. Nothing from it was added.")
+        ctx = replace(ctx, date_order=before.date_order)
+    return ctx
+
+
+_ORDER_WORDS = {"DMY": "day first (DMY)", "MDY": "month first (MDY)"}
 
 
 class _Counting(io.RawIOBase):
@@ -297,13 +345,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     with source.open() as f:
         original = vault.blobs.identify(f)
     summary.sha256 = original.sha256
-    before = zone_read_before(vault.conn, original.sha256)
-    if before is not None and ctx.source_timezone is not None and before[0] != ctx.source_timezone.key:
-        raise ImportFailed(
-            f"{source.display}: this file was imported before, with its local times read in {before[0]}. "
-            f"Read in {ctx.source_timezone.key} now, every message in it would be stored a second time, at "
-            f"another time. To read it as before, import it with --timezone {before[0]}. Nothing from it "
-            "was added.")
+    ctx = _as_read_before(read_before(vault.conn, original.sha256), ctx, source.display)
     storing = _StoreOriginal(vault, source)
     attachments = _AttachmentWriter(vault.blobs)
     counted: Source = _CountingSource(source, tick) if progress is not None else source
