@@ -15,6 +15,7 @@ import struct
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -318,3 +319,58 @@ def test_damaged_zips_never_write_and_listing_fails_only_with_known_errors(
                 ValueError):
             pass
     assert _snapshot(no_writes) == {"x.zip"}
+
+
+# -- names written in UTF-8 without saying so ------------------------------------------------------
+
+def _utf8_without_flag(folder: Path, name: str, data: bytes, extra: bytes = b"") -> Path:
+    """A zip whose member name is UTF-8 bytes with the UTF-8 flag unset (Info-ZIP on Linux, many
+    phone and cloud tools), optionally with an extra field."""
+    raw = name.encode("utf-8")
+    placeholder = "n" * len(raw)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo(placeholder)
+        info.extra = extra
+        z.writestr(info, data)
+    archive = folder / "names.zip"
+    archive.write_bytes(buf.getvalue().replace(placeholder.encode(), raw))
+    return archive
+
+
+@pytest.mark.parametrize("name", ["WhatsApp Chat with José Núñez.txt", "WhatsApp Chat with Climbing 🧗.txt"])
+def test_a_utf8_name_without_the_flag_is_read_as_utf8(no_writes: Path, name: str) -> None:
+    archive = _utf8_without_flag(no_writes, name, b"hello")
+    with zipfile.ZipFile(archive) as z:
+        assert z.namelist() != [name]  # Python reads it as code page 437
+    (member,) = zip_members(archive, archive.name)
+    assert member.name == name and member.display == f"names.zip!/{name}"
+    with member.open() as f:
+        assert f.read() == b"hello"
+
+
+def test_the_unicode_path_field_names_the_member_when_its_crc_matches(no_writes: Path) -> None:
+    """Info-ZIP's 0x7075 field carries the UTF-8 name for a name stored in another code page."""
+    stored = "Jos\u00e9.txt".encode("cp437")  # what the code page 437 name field holds
+    field = b"\x01" + struct.pack("<I", zlib.crc32(stored)) + "José Núñez.txt".encode("utf-8")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo("n" * len(stored))
+        info.extra = struct.pack("<HH", 0x7075, len(field)) + field
+        z.writestr(info, b"hi")
+    archive = no_writes / "upath.zip"
+    archive.write_bytes(buf.getvalue().replace(b"n" * len(stored), stored))
+    (member,) = zip_members(archive, archive.name)
+    assert member.name == "José Núñez.txt"
+
+
+def test_a_real_code_page_437_name_stays_as_written(no_writes: Path) -> None:
+    """Bytes that are not UTF-8 are the code page's text."""
+    stored = "Résumé ½.txt".encode("cp437")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("n" * len(stored), b"x")
+    archive = no_writes / "cp437.zip"
+    archive.write_bytes(buf.getvalue().replace(b"n" * len(stored), stored))
+    (member,) = zip_members(archive, archive.name)
+    assert member.name == "Résumé ½.txt"

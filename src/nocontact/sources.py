@@ -202,6 +202,44 @@ def _damaged(display: str) -> ArchiveError:
                         f"Make the archive again from the original export.")
 
 
+_UTF8_NAME = 0x800
+_UNICODE_PATH_EXTRA = 0x7075
+
+
+def unicode_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its writer meant it.
+
+    Without the UTF-8 flag the zip format says a name is code page 437, and Python reads it so;
+    but Info-ZIP on Linux and many phone and cloud tools write UTF-8 there anyway, so "🧗" or
+    "José" came out as "≡ƒºù" and "Jos├⌐" (and a chat's title, taken from its file name, no
+    longer named the person). Info-ZIP's Unicode Path extra field is used when its CRC matches
+    the raw name; otherwise raw bytes that are valid UTF-8 are read as UTF-8, which text really
+    meant as code page 437 practically never is.
+    """
+    name = info.filename
+    if info.flag_bits & _UTF8_NAME or name.isascii():
+        return name
+    try:
+        raw = info.orig_filename.encode("cp437")
+    except UnicodeEncodeError:
+        return name
+    extra, i = info.extra, 0
+    while i + 4 <= len(extra):
+        kind, size = int.from_bytes(extra[i:i + 2], "little"), int.from_bytes(extra[i + 2:i + 4], "little")
+        body = extra[i + 4:i + 4 + size]
+        if kind == _UNICODE_PATH_EXTRA and len(body) >= 5 and body[0] == 1 \
+                and int.from_bytes(body[1:5], "little") == zlib.crc32(raw):
+            try:
+                return body[5:].decode("utf-8")
+            except UnicodeDecodeError:
+                break
+        i += 4 + size
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return name
+
+
 def check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
     """Refuse names that escape the archive, links, and members that inflate like a bomb."""
     name = info.filename
@@ -248,6 +286,7 @@ def zip_members(archive: Archive, archive_display: str,
     total = 0
     seen: set[str] = set()
     for info in infos:
+        info.filename = unicode_name(info)  # opening goes by the header offset and orig_filename
         check_member(info, limits)
         if info.filename in seen:
             raise ArchiveError(f"{archive_display}: refused, it holds two members named {info.filename!r}")
