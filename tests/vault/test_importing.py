@@ -273,11 +273,11 @@ def _as_before_form_2(vault: Vault) -> None:
 class TestDedupeKeyForm:
     def test_a_new_vault_keys_imports_by_time_first_so_they_arrive_in_order(
             self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
-        """Form 2: every key starts with its event's time stamp, so a chat's keys ascend with its rows."""
+        """Forms 2 and 3: every key starts with its event's time stamp, so a chat's keys ascend with its rows."""
         with_case(new_vault)
         whatsapp = next(p for n, p in sample_files.items() if n.startswith("WhatsApp Chat with") and n.endswith(".txt"))
         (s,) = import_paths(new_vault, whatsapp)
-        assert new_vault.dedupe_form == 2 and s.added > 10
+        assert new_vault.dedupe_form == 3 and s.added > 10
         rows = new_vault.conn.execute("SELECT dedupe_key, occurred_at FROM events ORDER BY id").fetchall()
         assert all(key.startswith(at + "/") for key, at in rows)
         assert [at for _, at in rows] == sorted(at for _, at in rows)  # so keys ascend but within a minute
@@ -320,6 +320,60 @@ class TestDedupeKeyForm:
             assert vault.dedupe_form == 1
         with Vault.open(root, "pw") as vault:
             assert vault.dedupe_form == 2
+
+
+def _as_form_2(vault: Vault) -> None:
+    """Make a new vault look like one made before migration 0004 (form 2 keys)."""
+    with vault.transaction() as conn:
+        conn.execute("DELETE FROM migrations WHERE name = '0004_dedupe_key_form_3'")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'dedupe_key_form'")
+    vault._dedupe_form = None
+
+
+class TestOneChatTwoWays:
+    """The two WhatsApp importers read the same chat text: the zip and its unpacked _chat.txt."""
+
+    def _unpacked(self, sample_files: dict[str, Path], tmp_path: Path) -> Path:
+        import zipfile
+
+        folder = tmp_path / "unpacked"
+        with zipfile.ZipFile(sample_files["WhatsApp Chat - Casey Drummond.zip"]) as zf:
+            folder.mkdir()
+            for info in zf.infolist():
+                (folder / info.filename).write_bytes(zf.read(info))
+        return folder / "_chat.txt"
+
+    def test_a_chat_imported_as_its_zip_then_unpacked_is_one_set_of_events(
+            self, new_vault: Vault, sample_files: dict[str, Path], tmp_path: Path) -> None:
+        with_case(new_vault)
+        (zipped,) = import_paths(new_vault, sample_files["WhatsApp Chat - Casey Drummond.zip"])
+        (bare,) = import_paths(new_vault, self._unpacked(sample_files, tmp_path))
+        assert (zipped.format, bare.format) == ("whatsapp_ios_zip", "whatsapp_android_txt")
+        assert zipped.added > 10 and bare.added == 0 and bare.already_in_vault == zipped.added
+        assert verify_vault(new_vault).ok
+
+    def test_a_form_2_vault_holding_imports_keeps_form_2(self, tmp_path: Path,
+                                                       sample_files: dict[str, Path]) -> None:
+        root = tmp_path / "old"
+        vault, _ = Vault.create(root, "pw", fast_kdf=True)
+        with vault:
+            _as_form_2(vault)
+            with_case(vault)
+            (first,) = import_paths(vault, sample_files["WhatsApp Chat - Casey Drummond.zip"])
+        with Vault.open(root, "pw") as vault:
+            assert vault.dedupe_form == 2
+            (again,) = import_paths(vault, sample_files["WhatsApp Chat - Casey Drummond.zip"])
+            assert again.added == 0 and again.already_in_vault == first.added
+            assert verify_vault(vault).ok
+
+    def test_a_form_2_vault_without_imports_takes_form_3(self, tmp_path: Path) -> None:
+        root = tmp_path / "empty"
+        vault, _ = Vault.create(root, "pw", fast_kdf=True)
+        with vault:
+            _as_form_2(vault)
+            assert vault.dedupe_form == 2
+        with Vault.open(root, "pw") as vault:
+            assert vault.dedupe_form == 3
 
 
 class TestLocalTimesReadAsBefore:

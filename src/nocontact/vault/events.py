@@ -22,6 +22,7 @@ from nocontact.vault.store import Vault, VaultError, utc_now
 __all__ = [
     "CONTENT_FIELDS",
     "NATURAL_KEY_SCOPES",
+    "RECORD_KEY_SCOPES",
     "REVISABLE",
     "StoredEvent",
     "add_attachment_file",
@@ -342,6 +343,11 @@ def prepare_record(rec: Record, *, fmt: str, source_sha256: str, source_display:
 #: .eml file is one event. Form 2 digests a natural id under its scope, not the importer's name
 #: (form 1 used the name, so there the two copies were two events).
 NATURAL_KEY_SCOPES = {"gmail_takeout_mbox": "email", "eml": "email"}
+
+#: Formats whose records share one space in form 3: the two WhatsApp importers read the same chat
+#: text (a zip's ``_chat.txt``, or the bare file), so the chat imported both ways is one set of
+#: events (form 2 digested each under its importer's name, and stored it twice).
+RECORD_KEY_SCOPES = {"whatsapp_android_txt": "whatsapp", "whatsapp_ios_zip": "whatsapp"}
 
 
 def dedupe_key(digest: bytes, ordinal: int, *, utc_text: str | None, form: int) -> str:

@@ -33,6 +33,7 @@ from nocontact.sources import Source
 from nocontact.vault.blobs import BlobInfo, BlobStore
 from nocontact.vault.events import (
     NATURAL_KEY_SCOPES,
+    RECORD_KEY_SCOPES,
     Prepared,
     _micros,
     dedupe_key,
@@ -352,6 +353,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     matcher = ExMatcher(ctx.case)
     form = vault.dedupe_form
     natural_scope = NATURAL_KEY_SCOPES.get(importer.name, importer.name) if form >= 2 else importer.name
+    record_scope = RECORD_KEY_SCOPES.get(importer.name, importer.name) if form >= 3 else importer.name
     ordinals = _Ordinals()
     merkle = MerkleRoot()
     kinds: Counter[str] = Counter()
@@ -436,7 +438,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         continue
                     if rec.utc != last_utc:  # a chat's messages share their minute: format it once
                         last_utc, utc_text = rec.utc, format_utc(rec.utc)
-                    digest = rec.content_digest(importer.name if rec.natural_key is None else natural_scope,
+                    digest = rec.content_digest(record_scope if rec.natural_key is None else natural_scope,
                                                 utc_text)
                     occurred_us = _micros(rec.utc)
                     if rec.natural_key is None:

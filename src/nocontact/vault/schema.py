@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEDUPE_FORM_SQL", "MIGRATIONS", "PILLARS_SQL", "apply_migrations"]
+__all__ = ["DEDUPE_FORM_3_SQL", "DEDUPE_FORM_SQL", "MIGRATIONS", "PILLARS_SQL", "apply_migrations"]
 
 _INITIAL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -223,9 +223,20 @@ INSERT OR IGNORE INTO meta(key, value) SELECT 'dedupe_key_form',
     CASE WHEN EXISTS (SELECT 1 FROM events WHERE origin = 'import') THEN '1' ELSE '2' END
 """
 
+#: Form 3 (docs/vault-format.md, "Dedupe key"): a record read by either WhatsApp importer is
+#: digested under one scope, "whatsapp", so a chat imported as the zip and again as its unpacked
+#: ``_chat.txt`` (or as a bare export and later one with media) is one set of events; form 2 took
+#: each importer's name and stored such a chat twice. Like form 2, only a vault with no imported
+#: event takes it, so a vault's keys never change form under it.
+DEDUPE_FORM_3_SQL = """
+UPDATE meta SET value = '3' WHERE key = 'dedupe_key_form' AND value = '2'
+    AND NOT EXISTS (SELECT 1 FROM events WHERE origin = 'import')
+"""
+
 #: (name, SQL). Appended to, never edited.
 MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL), ("0002_pillars", PILLARS_SQL),
-                                           ("0003_dedupe_key_form", DEDUPE_FORM_SQL))
+                                           ("0003_dedupe_key_form", DEDUPE_FORM_SQL),
+                                           ("0004_dedupe_key_form_3", DEDUPE_FORM_3_SQL))
 
 
 def apply_migrations(conn: Any, now: str) -> list[str]:
