@@ -227,7 +227,8 @@ def test_a_chat_whose_dates_read_both_ways_is_asked_about_and_then_imported(  # 
     pg.click("button:has-text('Import')")
     pg.wait_for_selector("p.error")
     assert "3 April 2025" in pg.inner_text("p.error") and "4 March 2025" in pg.inner_text("p.error")
-    assert pg.evaluate("document.activeElement.id") == "date-order"
+    # autofocus is applied once the page has loaded: wait for it rather than race it
+    pg.wait_for_function("document.activeElement && document.activeElement.id === 'date-order'", timeout=5000)
     assert "the chat starts on 3 April 2025" in pg.inner_text("#date-order option[value=DMY]")
     _shot(pg, "10-documentation-date-order-question")
     _axe(pg, "documentation, date order question")
@@ -236,3 +237,25 @@ def test_a_chat_whose_dates_read_both_ways_is_asked_about_and_then_imported(  # 
     pg.click("button:has-text('Import')")
     pg.wait_for_selector("#imported-h")
     assert "WhatsApp Chat with Casey Drummond.txt" in pg.inner_text("main")
+
+
+def test_who_is_who_is_set_up_in_the_app(server: tuple[str, Path], page: Any) -> None:  # type: ignore[no-untyped-def]
+    """A new number of theirs is added with the keyboard and mouse; the page passes axe."""
+    origin, _ = server
+    pg = page
+    pg.goto(f"{origin}/unlock?token={TOKEN}")
+    if pg.query_selector("#passphrase"):
+        pg.fill("#passphrase", PASSPHRASE)
+        with pg.expect_navigation():
+            pg.keyboard.press("Enter")
+    pg.goto(f"{origin}/documentation")
+    pg.click("a:has-text('Who is who')")
+    pg.wait_for_selector("h1:has-text('Who is who')")
+    _axe(pg, "who is who")
+    pg.select_option("#them-kind", "phones")
+    pg.fill("#them-value", "+1 312 555 0999")
+    pg.click("button:has-text('Add to them')")
+    pg.wait_for_selector("p.ok")
+    assert "+1 312 555 0999" in pg.inner_text("main")
+    _shot(pg, "11-who-is-who")
+    _axe(pg, "who is who, saved")

@@ -30,7 +30,7 @@ def _attention(request: Request, today: date, fig: Figures | None) -> list[tuple
     case = current_case(v)
     if not case.ex.phones and not case.ex.emails and not case.ex.display_names():
         out.append(("Say who they are", "Without their numbers or names, imports cannot tell their messages "
-                    "from everyone else's. Use 'nocontact case load' or 'nocontact party add'.", "/documentation"))
+                    "from everyone else's.", "/documentation/people"))
     if v.conn.execute("SELECT 1 FROM boundaries LIMIT 1").fetchone() is None:
         out.append(("Record your boundary message", "Once you have asked for no contact, every contact after "
                     "it counts. Record when and how you sent it.", "/boundary"))
