@@ -482,3 +482,21 @@ def test_an_unknown_author_with_a_colon_is_split_at_the_first_colon_and_nothing_
     """Without a name to go by the first ": " decides; the text after it is kept whole."""
     recs = _records(_read_txt(tmp_path, COLON_CHAT))
     assert [(r.sender.value if r.sender else None, r.body) for r in recs][0] == ("DO NOT ANSWER", "Casey: hi")
+
+
+def test_a_wall_time_that_happened_twice_is_read_in_the_order_the_chat_gives(tmp_path: Path) -> None:
+    """On 2 November 2025 Chicago's clocks went back from 2:00 to 1:00: 1:05 after 1:50 is the second
+    1:05 (CST), never a step back in time; a repeated time with nothing before it to decide is the
+    first, and each says which it is."""
+    chat = ("10/30/25, 9:00 PM - Casey Drummond: before\n"
+            "11/2/25, 1:10 AM - Casey Drummond: first pass\n"
+            "11/2/25, 1:50 AM - Casey Drummond: still first pass\n"
+            "11/2/25, 1:05 AM - Casey Drummond: after the clocks went back\n"
+            "11/2/25, 2:10 AM - Casey Drummond: after\n")
+    recs = _records(_read_txt(tmp_path, chat, ctx=_ctx(zone="America/Chicago")))
+    assert [format_utc(r.utc) for r in recs] == [
+        "2025-10-31T02:00:00.000Z", "2025-11-02T06:10:00.000Z", "2025-11-02T06:50:00.000Z",
+        "2025-11-02T07:05:00.000Z", "2025-11-02T08:10:00.000Z"]
+    notes = [dict(r.extra).get("repeated_local_time") for r in recs]
+    assert notes == [None, "the first time the clock showed it", "the first time the clock showed it",
+                     "the second time the clock showed it", None]

@@ -37,7 +37,9 @@ Why the tricky parts are done as they are:
   and the ``<This message was edited>`` suffix stay in the body as written and set ``extra``
   flags ``deleted``/``edited``.
 * **Times** are naive wall-clock times read in ``ctx.source_timezone`` (SourceError when it is
-  not set). Android headers have minute precision and stay at the minute.
+  not set). Android headers have minute precision and stay at the minute. A wall time that
+  happened twice (the hour the clocks go back) is the second one when the first would step back
+  from the message before it, else the first; ``extra`` ``repeated_local_time`` says which.
 * **Speed without loss.** Exports reach a million messages, so neither pass loops over lines in
   Python: the file is decoded in 1 MiB pieces (a character cut by a piece boundary is completed,
   a line longer than a piece is joined once) and each piece is split at the LFs followed by a
@@ -520,9 +522,10 @@ class _Reader:
         #: clock text -> (time since midnight, hour, minute, second, minute precision)
         clocks: dict[str, tuple[timedelta, int, int, int, bool] | None] = {}
 
-        def when(date: str, clock: str) -> tuple[datetime, bool] | None:
-            """(UTC instant, minute precision) of a header's date and clock texts; None: not a
-            real time. Both halves are cached: a chat has few dates and at most 86,400 clocks."""
+        def when(date: str, clock: str) -> tuple[datetime, bool, datetime | None] | None:
+            """(UTC instant, minute precision, the later instant when the clock time happened
+            twice) of a header's date and clock texts; None: not a real time. Both halves are
+            cached: a chat has few dates and at most 86,400 clocks."""
             if date in days:
                 d = days[date]
             else:
@@ -548,10 +551,14 @@ class _Reader:
             midnight, ymd = d
             if midnight is None:  # the zone's offset changes that day: convert this time exactly
                 local = datetime(ymd[0], ymd[1], ymd[2], c[1], c[2], c[3], tzinfo=zone)
-                return local.astimezone(UTC), not c[4]
-            return midnight + c[0], not c[4]
+                first, second = local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)
+                return first, not c[4], (second if second > first else None)
+            return midnight + c[0], not c[4], None
 
         colon_names = self.colon_names
+        #: the previous message's instant: a wall time that happened twice (the clocks went back) is
+        #: the second one when the first would go back in time from the message before it
+        last: datetime | None = None
         special = _SPECIAL.match
         with self.opener() as f:
             for n, pre, raw, text, stamp in scan(iter_regions(_decoded(f)), det.layout, when):
@@ -572,8 +579,15 @@ class _Reader:
                 else:
                     author, body, system, _g = classify(text[:end], LRM in pre[:2], colon_names)
                     body += text[end:-1] if crlf else text[end:]
-                utc, minute = stamp
+                utc, minute, later = stamp
                 extra = extras[crlf, minute]
+                if later is not None:  # the clocks went back: this wall time happened twice
+                    if last is not None and utc < last <= later:
+                        utc, which = later, "second"
+                    else:
+                        which = "first"
+                    extra = (*extra, ("repeated_local_time", f"the {which} time the clock showed it"))
+                last = utc
                 if system:
                     extra = (*extra, ("notice_basis", system))
                     if author is not None:
