@@ -87,6 +87,15 @@ def _axe(pg: Any, name: str) -> None:
     assert not bad, f"{name}: {bad}"
 
 
+def _unlock(pg: Any, origin: str) -> None:
+    """Open the app with the start link and unlock it, unless this session already is."""
+    pg.goto(f"{origin}/unlock?token={TOKEN}")
+    if pg.query_selector("#passphrase"):
+        pg.fill("#passphrase", PASSPHRASE)
+        with pg.expect_navigation():
+            pg.keyboard.press("Enter")
+
+
 def _shot(pg: Any, name: str) -> None:
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -214,11 +223,7 @@ def test_a_chat_whose_dates_read_both_ways_is_asked_about_and_then_imported(  # 
     """The question names the chat's first date both ways, focuses the choice, and passes axe."""
     origin, _ = server
     pg = page
-    pg.goto(f"{origin}/unlock?token={TOKEN}")
-    if pg.query_selector("#passphrase"):
-        pg.fill("#passphrase", PASSPHRASE)
-        with pg.expect_navigation():
-            pg.keyboard.press("Enter")
+    _unlock(pg, origin)
     chat = tmp_path / "WhatsApp Chat with Casey Drummond.txt"
     chat.write_text("03/04/25, 21:15 - Casey Drummond: hi\n03/04/25, 21:16 - Robin Hale: stop\n"
                     "05/04/25, 08:00 - Casey Drummond: answer me\n", encoding="utf-8")
@@ -243,11 +248,7 @@ def test_who_is_who_is_set_up_in_the_app(server: tuple[str, Path], page: Any) ->
     """A new number of theirs is added with the keyboard and mouse; the page passes axe."""
     origin, _ = server
     pg = page
-    pg.goto(f"{origin}/unlock?token={TOKEN}")
-    if pg.query_selector("#passphrase"):
-        pg.fill("#passphrase", PASSPHRASE)
-        with pg.expect_navigation():
-            pg.keyboard.press("Enter")
+    _unlock(pg, origin)
     pg.goto(f"{origin}/documentation")
     pg.click("a:has-text('Who is who')")
     pg.wait_for_selector("h1:has-text('Who is who')")
