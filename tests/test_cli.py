@@ -231,6 +231,16 @@ class TestCase:
         shown = cli("case", "show").out
         assert "@cdrum" in shown and "user7700998811" in shown
 
+    def test_party_remove_takes_back_a_number_written_any_way(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        """A friend's number given by mistake comes out however it is typed; an unknown one changes nothing."""
+        assert cli("party", "add", "--phone", "+1 312 555 0111").code == 0
+        r = cli("party", "remove", "--phone", "(312) 555-0111")
+        assert r.code == 0 and "Saved." in r.out
+        shown = cli("case", "show").out
+        assert "555 0111" not in shown and "+13125550187" in shown
+        r = cli("party", "remove", "--phone", "+1 312 555 0000")
+        assert r.code == 1 and "not among the ex's identities: +1 312 555 0000" in r.err
+
     def test_a_bad_case_file_names_the_key(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
         """A case file with an unknown time zone is refused with the key named."""
         cli("init")

@@ -56,6 +56,14 @@ class Person:
                 out.append(n)
         return tuple(out)
 
+    def without(self, field_name: str, value: str) -> Person:
+        """This person without one identity given by mistake (the case keeps every earlier
+        version in the journal; events are never changed, only who they are attributed to)."""
+        if field_name not in IDENTITY_FIELDS:
+            raise CaseError(f"unknown identity kind {field_name!r}; use one of {', '.join(IDENTITY_FIELDS)}")
+        cur = tuple(v for v in getattr(self, field_name) if v != value)
+        return replace(self, **{field_name: cur})  # type: ignore[arg-type]
+
     def with_added(self, field_name: str, values: Iterable[str]) -> Person:
         if field_name not in IDENTITY_FIELDS:
             raise CaseError(f"unknown identity kind {field_name!r}; use one of {', '.join(IDENTITY_FIELDS)}")

@@ -266,6 +266,53 @@ def party_add(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name:
                 imessage_handles=imessage_handle or [])
 
 
+@party_app.command("remove")
+def party_remove(vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
+                 name: Annotated[list[str] | None, typer.Option(help="Another name of theirs given by mistake.")]
+                 = None,
+                 phone: _PhoneOpt = None, email: _EmailOpt = None, telegram_id: _TelegramOpt = None,
+                 whatsapp_name: _WhatsAppOpt = None, facebook_name: _FacebookOpt = None,
+                 instagram_name: _InstagramOpt = None, imessage_handle: _HandleOpt = None) -> None:
+    """Take back identities of the ex given by mistake (a friend's number would count the friend's
+    messages as theirs). Every earlier version of the case stays in the journal."""
+    from dataclasses import replace
+
+    from nocontact.identity import normalise_phone
+    from nocontact.vault.events import current_case, save_case
+
+    ids, usernames = split_telegram(telegram_id or [])
+    wanted = {"names": name or [], "phones": phone or [], "emails": email or [], "telegram_ids": ids,
+              "telegram_usernames": usernames, "whatsapp_names": whatsapp_name or [],
+              "facebook_names": facebook_name or [], "instagram_names": instagram_name or [],
+              "imessage_handles": imessage_handle or []}
+    if not any(wanted.values()):
+        _die("name what to remove, for example --phone '+1 312 555 0111'")
+    with _open(vault, passphrase_file) as v:
+        case = current_case(v)
+        region = case.region or "US"
+        ex = case.ex
+        missing: list[str] = []
+
+        def same(field_name: str, stored: str, given: str) -> bool:
+            if field_name == "phones":
+                return normalise_phone(stored, region) == normalise_phone(given, region) != ""
+            if field_name == "emails":
+                return stored.strip().lower() == given.strip().lower()
+            return stored == given.strip()
+
+        for field_name, given_values in wanted.items():
+            for given in given_values:
+                hits = [s for s in getattr(ex, field_name) if same(field_name, s, given)]
+                if not hits:
+                    missing.append(given)
+                for hit in hits:
+                    ex = ex.without(field_name, hit)
+        if missing:
+            _die(f"not among the ex's identities: {', '.join(missing)} (see 'nocontact case show'); nothing changed")
+        save_case(v, replace(case, ex=ex))
+    out.print(f"Saved. The ex now has {_count_ids(ex)} identities in the case; events are attributed again at once.")
+
+
 @app.command()
 def me(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _NameOpt = None,
        phone: _PhoneOpt = None, email: _EmailOpt = None, telegram_id: _TelegramOpt = None,

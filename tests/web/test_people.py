@@ -92,3 +92,28 @@ def test_a_helper_cannot_see_or_change_who_is_who(unlocked: Web) -> None:
     assert unlocked.client.get("/documentation/people").status_code == 403
     r = unlocked.post("/documentation/people/add", {"who": "them", "kind": "phones", "value": "+1 312 555 0111"})
     assert r.status_code == 403 and _case(unlocked) == before
+
+
+def test_a_number_given_by_mistake_is_taken_back_and_the_case_keeps_its_history(unlocked: Web) -> None:
+    """A friend's number among theirs would count the friend's messages as theirs: it can be removed;
+    the earlier case version stays in the journal."""
+    unlocked.post("/documentation/people/add", {"who": "them", "kind": "phones", "value": "+1 312 555 0111"})
+    with unlocked.vault() as v:
+        versions = v.conn.execute("SELECT count(*) FROM case_versions").fetchone()[0]
+    r = unlocked.post("/documentation/people/remove", {"who": "them", "field": "phones", "value": "+1 312 555 0111"})
+    assert r.status_code == 200
+    ex = _case(unlocked)["ex"]
+    assert "+1 312 555 0111" not in ex.phones and "+13125550187" in ex.phones  # type: ignore[attr-defined]
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM case_versions").fetchone()[0] == versions + 1
+        assert verify_vault(v).ok
+    page = unlocked.client.get("/documentation/people").text
+    assert 'aria-label="Remove +13125550187 from phone numbers"' in page
+
+
+def test_the_main_name_and_unknown_fields_cannot_be_removed(unlocked: Web) -> None:
+    before = _case(unlocked)
+    for field in ("name", "passphrase"):
+        r = unlocked.post("/documentation/people/remove", {"who": "them", "field": field, "value": "Casey Drummond"})
+        assert r.status_code == 400
+    assert _case(unlocked) == before

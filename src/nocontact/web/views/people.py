@@ -44,13 +44,14 @@ _SHOWN = (("name", "Main name"), ("names", "Other names"), ("phones", "Phone num
 _ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
-def _rows(p: Person) -> list[tuple[str, list[str]]]:
-    out: list[tuple[str, list[str]]] = []
+def _rows(p: Person) -> list[tuple[str, str, list[str]]]:
+    """(label, field, values) of each kind of identity the person has."""
+    out: list[tuple[str, str, list[str]]] = []
     for field, label in _SHOWN:
         value = getattr(p, field)
         values = [value] if isinstance(value, str) else list(value or ())
         if values:
-            out.append((label, values))
+            out.append((label, field, values))
     return out
 
 
@@ -90,6 +91,23 @@ async def add(request: Request) -> Response:
     return redirect(request, f"/documentation/people?saved={who}")
 
 
+async def remove(request: Request) -> Response:
+    """Take back an identity given by mistake: a friend's number among theirs would count the
+    friend's messages as theirs in every report."""
+    f = await form(request)
+    v = writable_vault(request)
+    who, field, value = f.get("who", ""), f.get("field", ""), f.get("value", "")
+    if who not in ("me", "them") or field not in {name for name, _label in _SHOWN} or field == "name":
+        raise Refused("That cannot be removed here.")
+    case = current_case(v)
+    if who == "me":
+        case = replace(case, user=case.user.without(field, value))
+    else:
+        case = replace(case, ex=case.ex.without(field, value))
+    save_case(v, case)
+    return redirect(request, f"/documentation/people?saved={who}")
+
+
 async def timezone(request: Request) -> Response:
     f = await form(request)
     v = writable_vault(request)
@@ -122,6 +140,7 @@ async def again(request: Request) -> Response:
 ROUTES = [
     Route("/documentation/people", people, methods=["GET"]),
     Route("/documentation/people/add", add, methods=["POST"]),
+    Route("/documentation/people/remove", remove, methods=["POST"]),
     Route("/documentation/people/timezone", timezone, methods=["POST"]),
     Route("/documentation/people/again", again, methods=["POST"]),
 ]
