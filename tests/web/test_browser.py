@@ -260,3 +260,28 @@ def test_who_is_who_is_set_up_in_the_app(server: tuple[str, Path], page: Any) ->
     assert "+1 312 555 0999" in pg.inner_text("main")
     _shot(pg, "11-who-is-who")
     _axe(pg, "who is who, saved")
+
+
+def test_quick_exit_blanks_the_screen_before_the_server_answers(server: tuple[str, Path], page: Any) -> None:  # type: ignore[no-untyped-def]
+    """While the app is busy (a long import holds it), the lock request waits its turn: the page
+    must not stay on screen meanwhile. Here the request is kept from leaving, and the page must
+    already be blank: by the button, and by Escape pressed three times."""
+    origin, _ = server
+    pg = page
+    _unlock(pg, origin)
+    for how in ("button", "escape"):
+        pg.goto(f"{origin}/documentation")
+        pg.evaluate("""() => {
+            window.sent = 0;
+            HTMLFormElement.prototype.submit = function () { window.sent += 1; };
+            document.addEventListener("submit", (e) => { window.sent += 1; e.preventDefault(); });
+        }""")
+        assert pg.evaluate("document.body.style.visibility") != "hidden"
+        if how == "button":
+            pg.click("button.exit")
+        else:
+            for _ in range(3):
+                pg.keyboard.press("Escape")
+        assert pg.evaluate("window.sent") == 1, how
+        assert pg.evaluate("document.body.style.visibility") == "hidden", how
+        assert pg.title() == "Notes"

@@ -2,8 +2,15 @@
 // No inline script anywhere: the Content-Security-Policy forbids it.
 (function () {
   "use strict";
+  // The screen goes blank at once, before the server answers: if it is busy (a long import),
+  // whoever walked in must not see the page while the lock request waits its turn.
+  function blank() {
+    document.title = "Notes";
+    document.body.style.visibility = "hidden";
+  }
   function quickExit() {
     var form = document.getElementById("quick-exit");
+    blank();
     if (form) { form.submit(); } else { window.location.replace("/neutral"); }
   }
   var presses = [];
@@ -20,6 +27,7 @@
   });
   // Confirmations for destructive forms, as a second step after the typed word.
   document.addEventListener("submit", function (e) {
+    if (e.target.id === "quick-exit") { blank(); return; }
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
