@@ -231,6 +231,14 @@ class TestCase:
         shown = cli("case", "show").out
         assert "@cdrum" in shown and "user7700998811" in shown
 
+    def test_me_takes_every_name_a_chat_app_needs(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
+        """Instagram and Messenger exports name people only by display name: yours must be in the case."""
+        assert cli("init").code == 0
+        assert cli("me", "--name", "Robin Hale", "--instagram-name", "robin.hale.88",
+                   "--facebook-name", "Robin H").code == 0
+        shown = cli("case", "show").out
+        assert "robin.hale.88" in shown and "Robin H" in shown
+
     def test_party_remove_takes_back_a_number_written_any_way(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
         """A friend's number given by mistake comes out however it is typed; an unknown one changes nothing."""
         assert cli("party", "add", "--phone", "+1 312 555 0111").code == 0

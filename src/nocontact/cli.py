@@ -317,6 +317,7 @@ def party_remove(vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
 def me(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _NameOpt = None,
        phone: _PhoneOpt = None, email: _EmailOpt = None, telegram_id: _TelegramOpt = None,
        whatsapp_name: _WhatsAppOpt = None, facebook_name: _FacebookOpt = None,
+       instagram_name: _InstagramOpt = None,
        timezone: Annotated[str | None, typer.Option(help="Your devices' time zone, e.g. Europe/London.")] = None
        ) -> None:
     """Say who you are (so your own messages are known as yours) and your time zone."""
@@ -328,13 +329,13 @@ def me(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name: _NameO
         _zone(timezone)
         with _open(vault, passphrase_file) as v:
             save_case(v, replace(current_case(v), source_timezone=timezone))
-        if not any((name, phone, email, telegram_id, whatsapp_name, facebook_name)):
+        if not any((name, phone, email, telegram_id, whatsapp_name, facebook_name, instagram_name)):
             out.print(f"Time zone set to {timezone}.")
             return
     ids, usernames = split_telegram(telegram_id or [])
     _person_add("user", vault, passphrase_file, name=name or [], phones=phone or [], emails=email or [],
                 telegram_ids=ids, telegram_usernames=usernames, whatsapp_names=whatsapp_name or [],
-                facebook_names=facebook_name or [])
+                facebook_names=facebook_name or [], instagram_names=instagram_name or [])
 
 
 def _zone(name: str) -> ZoneInfo:
