@@ -41,8 +41,9 @@ MESSENGER = by_name("facebook_messenger_json")
 INSTAGRAM = by_name("instagram_json")
 
 NO_NAMES = ("Messenger exports name people only by their display name, so nocontact needs yours to tell "
-            "your messages from theirs. Add your name as it appears in Messenger to the case "
-            "(user.facebook_names) and import again.")
+            "your messages from theirs. Add your name as it appears in Messenger (in the app: Documentation, "
+            "Who is who; or nocontact me --facebook-name \"Your Name\"; or user.facebook_names in the case "
+            "file) and import again.")
 EMPTY = "This Messenger file is empty (0 bytes). Download your information again and import the new file."
 TRUNCATED = ("This Messenger file ends in the middle (it looks cut off, for example by an interrupted "
              "download or copy). Export it again and import the new file.")

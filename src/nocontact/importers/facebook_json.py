@@ -151,12 +151,12 @@ class _MetaThread:
     def read(self, source: Source, ctx: ImportContext) -> Iterator[Record | Problem]:
         names = ctx.case.user.display_names()
         if not names:
+            app, option = (("Instagram", "instagram") if self.app == "instagram" else ("Messenger", "facebook"))
             raise SourceError(
                 f"{self.what} exports name people only by their display name, so nocontact needs "
-                f"yours to tell your messages from theirs. Add your name as it appears in "
-                f"{'Instagram' if self.app == 'instagram' else 'Messenger'} to the case "
-                f"(user.{'instagram_names' if self.app == 'instagram' else 'facebook_names'}) and "
-                f"import again.")
+                f"yours to tell your messages from theirs. Add your name as it appears in {app} "
+                f"(in the app: Documentation, Who is who; or nocontact me --{option}-name \"Your Name\"; "
+                f"or user.{option}_names in the case file) and import again.")
         if is_empty(source):
             raise SourceError(f"This {self.what} file is empty (0 bytes). Download your "
                               f"information again and import the new file.", "byte 0")
