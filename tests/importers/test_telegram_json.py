@@ -48,8 +48,8 @@ NO_ID = ("This is a Telegram export of a single chat, which does not say which s
          "as \"user123456789\" (a full export of all your Telegram data says it too). Add it with: nocontact me "
          "--telegram-id user123456789 (or in the case file, user.telegram_ids).")
 NO_TZ = ("This Telegram export is from an older Telegram Desktop that wrote times in the computer's "
-         "local time without saying which zone. Set source_timezone in the case (e.g. "
-         "\"America/Los_Angeles\") to the zone that computer used, and import again.")
+         "local time without saying which zone. Say which zone that computer used (in the app: "
+         "Documentation, Who is who; or nocontact me --timezone America/Los_Angeles) and import again.")
 NOT_TELEGRAM = ("This file is JSON but not a Telegram Desktop export (no chats or messages were found). "
                 "Choose the result.json that Telegram Desktop wrote.")
 

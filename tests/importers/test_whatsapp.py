@@ -291,8 +291,8 @@ def test_missing_time_zone_is_refused_with_a_clear_sentence(tmp_path: Path) -> N
     with pytest.raises(SourceError) as e:
         _read_txt(tmp_path, f"2/21/25, 1:10{NNBSP}AM - Jordan Blake: hi\n", ctx=_ctx(zone=None))
     assert str(e.value) == (
-        "chat.txt: WhatsApp writes local times without a time zone. Set the case's source_timezone (the zone "
-        "the phone was in, for example America/Los_Angeles) and import again.")
+        "chat.txt: WhatsApp writes local times without a time zone. Say which zone the phone was in (in the "
+        "app: Documentation, Who is who; or nocontact me --timezone America/Los_Angeles) and import again.")
 
 
 def test_undecodable_bytes_make_one_problem_and_the_rest_is_read(tmp_path: Path) -> None:

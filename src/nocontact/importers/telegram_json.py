@@ -262,8 +262,9 @@ class _Reader:
         if zone is None:
             raise SourceError(
                 "This Telegram export is from an older Telegram Desktop that wrote times in the "
-                "computer's local time without saying which zone. Set source_timezone in the case "
-                "(e.g. \"America/Los_Angeles\") to the zone that computer used, and import again.", pos)
+                "computer's local time without saying which zone. Say which zone that computer used (in "
+                "the app: Documentation, Who is who; or nocontact me --timezone America/Los_Angeles) and "
+                "import again.", pos)
         return local.replace(tzinfo=zone).astimezone(UTC), d, zone.key, self.ctx.timezone_basis
 
     def _convert(self, chat: _Chat, msg: dict[str, Any], idx: int) -> Record | Problem:

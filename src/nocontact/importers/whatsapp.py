@@ -476,9 +476,9 @@ class _Reader:
         """
         if self.ctx.source_timezone is None:
             raise SourceError(
-                f"{self.display}: WhatsApp writes local times without a time zone. Set the case's "
-                "source_timezone (the zone the phone was in, for example America/Los_Angeles) and "
-                "import again.")
+                f"{self.display}: WhatsApp writes local times without a time zone. Say which zone the "
+                "phone was in (in the app: Documentation, Who is who; or nocontact me --timezone "
+                "America/Los_Angeles) and import again.")
         chat = self.survey()
         zone = self.ctx.source_timezone
         clock_ = _Clock(zone)
