@@ -379,3 +379,20 @@ def test_dates_beyond_the_calendar_are_counted_problems_and_the_rest_is_read(tmp
     recs, probs = read_all(write(tmp_path, chat(edges)))
     assert [p.kind for p in probs] == ["bad_time"] * 4
     assert [(r.source_id.rsplit(":", 1)[-1], r.utc.year) for r in recs] == [("5", 9999), ("6", 2026)]
+
+
+def test_a_naive_time_that_happened_twice_is_read_in_the_chats_order(tmp_path: Path) -> None:
+    """On 2 November 2025 Chicago's clocks went back: 01:05 after 01:50 is the second 01:05 (CST)."""
+    dates = ["2025-11-02T01:10:00", "2025-11-02T01:50:00", "2025-11-02T01:05:00", "2025-11-02T02:10:00"]
+    msgs = []
+    for i, d in enumerate(dates, start=1):
+        m = msg(i, date=d)
+        del m["date_unixtime"]
+        msgs.append(m)
+    ctx = ImportContext(case=ROBIN, source_timezone=ZoneInfo("America/Chicago"))
+    recs, _ = read_all(write(tmp_path, chat(msgs)), ctx)
+    assert [format_utc(r.utc) for r in recs] == ["2025-11-02T06:10:00.000Z", "2025-11-02T06:50:00.000Z",
+                                                 "2025-11-02T07:05:00.000Z", "2025-11-02T08:10:00.000Z"]
+    assert [dict(r.extra).get("repeated_local_time") for r in recs] == [
+        "the first time the clock showed it", "the first time the clock showed it",
+        "the second time the clock showed it", None]

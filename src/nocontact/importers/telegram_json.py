@@ -138,6 +138,12 @@ class _Reader:
         self.single_index = 0
         self.index = 0
         self.dir = posixpath.dirname(source.display) if "!/" not in source.display else ""
+        #: for a local time without a zone that happened twice (the clocks went back): the chat
+        #: whose messages are being read, the instant of its previous such message, and which of
+        #: the two instants this message was read as
+        self.local_chat: _Chat | None = None
+        self.last_local: datetime | None = None
+        self.repeated: str | None = None
 
     def _case_ids(self) -> frozenset[str]:
         ids = frozenset(t if t.startswith("user") else f"user{t}" for t in self.ctx.case.user.telegram_ids)
@@ -265,7 +271,17 @@ class _Reader:
                 "computer's local time without saying which zone. Say which zone that computer used (in "
                 "the app: Documentation, Who is who; or nocontact me --timezone America/Los_Angeles) and "
                 "import again.", pos)
-        return local.replace(tzinfo=zone).astimezone(UTC), d, zone.key, self.ctx.timezone_basis
+        first = local.replace(tzinfo=zone).astimezone(UTC)
+        second = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
+        if second > first:  # the clocks went back: this wall time happened twice
+            last = self.last_local
+            if last is not None and first < last <= second:
+                first, which = second, "second"
+            else:
+                which = "first"
+            self.repeated = f"the {which} time the clock showed it"
+        self.last_local = first
+        return first, d, zone.key, self.ctx.timezone_basis
 
     def _convert(self, chat: _Chat, msg: dict[str, Any], idx: int) -> Record | Problem:
         chat_id = chat.id or "?"
@@ -274,6 +290,9 @@ class _Reader:
             return Problem("no_id", f"chat {chat_id}, message #{idx}", "the message has no id")
         source_id = f"{chat_id}:{mid}"
         pos = f"message {source_id}"
+        if chat is not self.local_chat:  # a chat's own order decides a repeated wall time
+            self.local_chat, self.last_local = chat, None
+        self.repeated = None
         t = self._time(msg, pos)
         if isinstance(t, Problem):
             return t
@@ -300,6 +319,8 @@ class _Reader:
             peers = (Identifier("telegram", f"user{chat.id}"),)
         is_group = ctype not in _NOT_GROUP_TYPES
         extra: list[tuple[str, str]] = [("chat_type", ctype)] if ctype else []
+        if self.repeated is not None:
+            extra.append(("repeated_local_time", self.repeated))
         for k, v in msg.items():
             if k in _EXTRA_SET and isinstance(v, str | int) and not isinstance(v, bool):
                 extra.append((k, str(v)))
