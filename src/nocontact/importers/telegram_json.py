@@ -47,6 +47,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nocontact.importers._json_stream import END, events, resolve_related, walk
+from nocontact.importers._local_time import REPEATED_KEY, read_local
 from nocontact.importers.base import ImportContext, Match, SourceError, is_empty
 from nocontact.model import AttachmentRef, Identifier, Problem, Record
 from nocontact.sources import Source
@@ -271,17 +272,9 @@ class _Reader:
                 "computer's local time without saying which zone. Say which zone that computer used (in "
                 "the app: Documentation, Who is who; or nocontact me --timezone America/Los_Angeles) and "
                 "import again.", pos)
-        first = local.replace(tzinfo=zone).astimezone(UTC)
-        second = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
-        if second > first:  # the clocks went back: this wall time happened twice
-            last = self.last_local
-            if last is not None and first < last <= second:
-                first, which = second, "second"
-            else:
-                which = "first"
-            self.repeated = f"the {which} time the clock showed it"
-        self.last_local = first
-        return first, d, zone.key, self.ctx.timezone_basis
+        utc, self.repeated = read_local(local.replace(tzinfo=zone), self.last_local)
+        self.last_local = utc
+        return utc, d, zone.key, self.ctx.timezone_basis
 
     def _convert(self, chat: _Chat, msg: dict[str, Any], idx: int) -> Record | Problem:
         chat_id = chat.id or "?"
@@ -320,7 +313,7 @@ class _Reader:
         is_group = ctype not in _NOT_GROUP_TYPES
         extra: list[tuple[str, str]] = [("chat_type", ctype)] if ctype else []
         if self.repeated is not None:
-            extra.append(("repeated_local_time", self.repeated))
+            extra.append((REPEATED_KEY, self.repeated))
         for k, v in msg.items():
             if k in _EXTRA_SET and isinstance(v, str | int) and not isinstance(v, bool):
                 extra.append((k, str(v)))

@@ -72,6 +72,7 @@ from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
 from nocontact.identity import normalise_phone
+from nocontact.importers._local_time import REPEATED_KEY, read_local
 from nocontact.importers._whatsapp_layout import (
     GENERIC_HEADER,
     MAX_DATE_CHANGES,
@@ -523,9 +524,9 @@ class _Reader:
         clocks: dict[str, tuple[timedelta, int, int, int, bool] | None] = {}
 
         def when(date: str, clock: str) -> tuple[datetime, bool, datetime | None] | None:
-            """(UTC instant, minute precision, the later instant when the clock time happened
-            twice) of a header's date and clock texts; None: not a real time. Both halves are
-            cached: a chat has few dates and at most 86,400 clocks."""
+            """(UTC instant, minute precision, the aware local time on a day the zone's offset
+            changes, else None) of a header's date and clock texts; None: not a real time. Both
+            halves are cached: a chat has few dates and at most 86,400 clocks."""
             if date in days:
                 d = days[date]
             else:
@@ -551,8 +552,7 @@ class _Reader:
             midnight, ymd = d
             if midnight is None:  # the zone's offset changes that day: convert this time exactly
                 local = datetime(ymd[0], ymd[1], ymd[2], c[1], c[2], c[3], tzinfo=zone)
-                first, second = local.astimezone(UTC), local.replace(fold=1).astimezone(UTC)
-                return first, not c[4], (second if second > first else None)
+                return local.astimezone(UTC), not c[4], local
             return midnight + c[0], not c[4], None
 
         colon_names = self.colon_names
@@ -579,14 +579,12 @@ class _Reader:
                 else:
                     author, body, system, _g = classify(text[:end], LRM in pre[:2], colon_names)
                     body += text[end:-1] if crlf else text[end:]
-                utc, minute, later = stamp
+                utc, minute, local = stamp
                 extra = extras[crlf, minute]
-                if later is not None:  # the clocks went back: this wall time happened twice
-                    if last is not None and utc < last <= later:
-                        utc, which = later, "second"
-                    else:
-                        which = "first"
-                    extra = (*extra, ("repeated_local_time", f"the {which} time the clock showed it"))
+                if local is not None:  # a day the offset changes: a wall time may have happened twice
+                    utc, repeated = read_local(local, last)
+                    if repeated is not None:
+                        extra = (*extra, (REPEATED_KEY, repeated))
                 last = utc
                 if system:
                     extra = (*extra, ("notice_basis", system))
