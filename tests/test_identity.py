@@ -77,3 +77,46 @@ class TestAttribution:
     def test_entries_made_by_the_person_are_the_exs(self) -> None:
         """An incident the person logs about the ex is attributed to the ex."""
         assert ExMatcher(self.case).attribute(_rec("incoming", Identifier("party", "ex"))).is_ex
+
+
+# -- what cannot be seen never tells two people apart ------------------------------------------
+
+def test_a_number_wrapped_in_direction_marks_is_the_same_number() -> None:
+    """WhatsApp wraps a number in U+202A ... U+202C where text runs right to left; copies keep them."""
+    from nocontact.identity import normalise_phone
+
+    assert normalise_phone("\u202a+1 (628) 555\u20110142\u202c") == "+16285550142"
+    assert normalise_phone("\u200e+1 628 555 0142\ufeff") == "+16285550142"
+
+
+def test_a_name_is_compared_without_invisible_marks_decomposed_accents_or_odd_spaces() -> None:
+    from nocontact.identity import name_key
+
+    assert name_key("\u202aJos\u00e9 N\u00fa\u00f1ez\u202c") == name_key("Jose\u0301 Nu\u0301n\u0303ez") == "José Núñez"
+    assert name_key("Casey\u00a0 Drummond\u200e") == "Casey Drummond"
+    assert name_key("Casey Drummond") != name_key("casey drummond")  # case is what exports show
+    assert name_key("👩\u200d❤\ufe0f\u200d👨 Sam") == "👩\u200d❤\u200d👨 Sam"  # the joiner builds the emoji
+
+
+def test_a_whatsapp_author_with_marks_is_the_ex_and_the_persons_own_name_is_theirs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An unsaved number wrapped in marks is a phone, matched to the ex's; a name with a mark is the user's."""
+    from zoneinfo import ZoneInfo
+
+    from nocontact.case import Case, Person
+    from nocontact.identity import ExMatcher
+    from nocontact.importers.base import ImportContext
+    from nocontact.importers.whatsapp import WhatsAppTxtImporter
+    from nocontact.model import Record
+    from nocontact.sources import FileSource
+
+    chat = ("3/14/25, 9:15 PM - \u202a+1 (628) 555\u20110142\u202c: it's me\n"
+            "3/14/25, 9:16 PM - Sam Rivera\u200e: stop\n")
+    path = tmp_path / "WhatsApp Chat with +1 628 555 0142.txt"
+    path.write_text(chat, encoding="utf-8")
+    case = Case(user=Person(name="Sam Rivera"), ex=Person(name="Jordan Blake", phones=("+1 628 555 0142",)))
+    ctx = ImportContext(case=case, source_timezone=ZoneInfo("America/Los_Angeles"))
+    recs = [r for r in WhatsAppTxtImporter().read(FileSource(path, tmp_path, path.name), ctx) if isinstance(r, Record)]
+    assert [(r.sender.kind if r.sender else None, r.direction) for r in recs] == [("phone", "incoming"),
+                                                                                 ("name", "outgoing")]
+    matcher = ExMatcher(case)
+    assert [matcher.attribute(r).is_ex for r in recs] == [True, True]

@@ -8,6 +8,7 @@ never matched on suffixes: +1 800 555 0199 is not +1 415 555 0199.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,9 +18,27 @@ import phonenumbers
 from nocontact.case import Case, Person
 from nocontact.model import Identifier, Record
 
-__all__ = ["Attribution", "ExMatcher", "normalise", "normalise_phone"]
+__all__ = ["Attribution", "ExMatcher", "name_key", "normalise", "normalise_phone"]
 
 _DIAL_JUNK = dict.fromkeys(map(ord, " \t\u00a0\u202f\u2007\u2009()-.\u2010\u2011\u2012\u2013\u2014\u2212/"), None)
+
+#: Characters that show as nothing: direction marks and embeddings (WhatsApp wraps a number in
+#: U+202A ... U+202C where text runs right to left, and copying it keeps them), zero-width
+#: spaces and joiners' kin, the BOM, variation selectors. They never tell two people apart.
+_INVISIBLE = dict.fromkeys([*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF,
+                            *range(0xFE00, 0xFE10)], None)
+_INVISIBLE.pop(0x200D)  # the zero-width joiner builds emoji (👩‍❤️‍👨) that people put in names
+
+
+@lru_cache(maxsize=65536)
+def name_key(raw: str) -> str:
+    """A display name as compared: invisible marks dropped, composed (NFC), spaces collapsed.
+
+    The same person's name can arrive with a direction mark, decomposed accents (iOS) or a
+    non-breaking space; what the person types never has them. Case is kept: it is what the
+    export and the events list show.
+    """
+    return " ".join(unicodedata.normalize("NFC", raw.translate(_INVISIBLE)).split())
 
 
 @lru_cache(maxsize=65536)
@@ -29,7 +48,7 @@ def normalise_phone(raw: str, region: str = "US") -> str:
     Cached: an export names the same few numbers on every message, and ``phonenumbers.parse``
     was a fifth of an SMS import's time.
     """
-    s = raw.strip().translate(_DIAL_JUNK)
+    s = raw.translate(_INVISIBLE).strip().translate(_DIAL_JUNK)
     if not s:
         return ""
     if s.startswith("00"):
@@ -68,7 +87,7 @@ def normalise(ident: Identifier, region: str = "US") -> str:
         if any(ch.isdigit() for ch in v) and not any(ch.isalpha() for ch in v):
             return normalise_phone(v, region)
         return v
-    return v
+    return name_key(v)
 
 
 @lru_cache(maxsize=65536)
@@ -109,7 +128,7 @@ class ExMatcher:
         for h in p.imessage_handles:
             keys.add(normalise(Identifier("handle", h), self.region))
         for n in p.display_names():
-            keys.add(n)
+            keys.add(name_key(n))
         keys.discard("")
         if p is self._ex:
             keys.add("party:ex")

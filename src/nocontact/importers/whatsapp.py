@@ -71,7 +71,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
-from nocontact.identity import normalise_phone
+from nocontact.identity import name_key, normalise_phone
 from nocontact.importers._local_time import REPEATED_KEY, read_local
 from nocontact.importers._whatsapp_layout import (
     GENERIC_HEADER,
@@ -240,7 +240,9 @@ _MISSED_CALL = re.compile(
     r"Chiamata (?:vocale|video) persa|Chamada de (?:voz|vídeo) perdida|"
     r"Gemiste (?:spraak|video)oproep)\r?\Z")
 
-_PHONE_AUTHOR = re.compile(r"\+[\d \u00a0\u202f()\u2010\u2011\u2012\u2013-]{6,}\Z")
+#: An unsaved number written as the author, possibly wrapped in direction marks (U+202A ... U+202C).
+_PHONE_AUTHOR = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]*\+[\d \u00a0\u202f()\u2010\u2011\u2012\u2013-]{6,}"
+                           r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]*\Z")
 
 #: Chat titles in export file names ("WhatsApp Chat with X.txt", "WhatsApp Chat - X.zip").
 _TITLE = re.compile(
@@ -485,7 +487,7 @@ class _Reader:
         clock_ = _Clock(zone)
         zone_name = zone.key
         basis = self.ctx.timezone_basis
-        user_names = set(self.ctx.case.user.display_names())
+        user_names = {name_key(n) for n in self.ctx.case.user.display_names()}
         region = self.ctx.region
         user_phones = {normalise_phone(p, region) for p in self.ctx.case.user.phones} - {""}
 
@@ -493,7 +495,7 @@ class _Reader:
             return Identifier("phone", author) if _PHONE_AUTHOR.match(author) else Identifier("name", author)
 
         def is_user(author: str) -> bool:
-            if author in user_names:
+            if name_key(author) in user_names:
                 return True
             return bool(user_phones) and _PHONE_AUTHOR.match(author) is not None \
                 and normalise_phone(author, region) in user_phones
@@ -501,7 +503,7 @@ class _Reader:
         other: Identifier | None = None
         if not chat.group:
             others = [a for a in chat.authors if not is_user(a)]
-            if chat.title is not None and chat.title not in user_names:
+            if chat.title is not None and name_key(chat.title) not in user_names:
                 other = ident(chat.title)
             elif len(others) == 1:
                 other = ident(others[0])
