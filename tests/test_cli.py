@@ -231,6 +231,15 @@ class TestCase:
         shown = cli("case", "show").out
         assert "@cdrum" in shown and "user7700998811" in shown
 
+    def test_retract_takes_one_event_or_one_import_never_both(self, cli, ready: Path) -> None:  # type: ignore[no-untyped-def]
+        assert cli("import", str(ready / "sms-20260421093015.xml")).code == 0
+        assert cli("retract", "--why", "x").code == 1
+        assert cli("retract", "1", "--import", "1", "--why", "x").code == 1
+        assert cli("retract", "--import", "1").code == 1  # no reason given
+        r = cli("retract", "--import", "1", "--why", "imported by mistake")
+        assert r.code == 0 and "events of import 1 are retracted" in r.out
+        assert cli("verify").code == 0
+
     def test_me_takes_every_name_a_chat_app_needs(self, cli, env: Path) -> None:  # type: ignore[no-untyped-def]
         """Instagram and Messenger exports name people only by display name: yours must be in the case."""
         assert cli("init").code == 0

@@ -694,12 +694,27 @@ def correct(event: int, why: Annotated[str, typer.Option("--why", help="Why the 
 
 
 @app.command()
-def retract(event: int, why: Annotated[str, typer.Option("--why", help="Why it should no longer count.")],
+def retract(event: Annotated[int | None, typer.Argument(help="The event's id ('nocontact events').")] = None,
+            why: Annotated[str, typer.Option("--why", help="Why it should no longer count.")] = "",
+            import_id: Annotated[int | None, typer.Option("--import", help="Every event this import added "
+                                                         "(to import the same file again, read differently).")]
+            = None,
             vault: VaultOpt = None, passphrase_file: PassFileOpt = None) -> None:
-    """Stop counting an event: adds a retraction record; nothing is deleted."""
+    """Stop counting an event (or all of one import's): adds retraction records; nothing is deleted."""
     from nocontact.vault.events import retract as do_retract
+    from nocontact.vault.events import retract_import
 
+    if (event is None) == (import_id is None):
+        _die("name one event, or one import with --import")
+    if not why.strip():
+        _die("say why with --why")
     with _open(vault, passphrase_file) as v:
+        if import_id is not None:
+            n = retract_import(v, import_id, why)
+            out.print(f"{n} events of import {import_id} are retracted: they no longer count, and stay in the "
+                      "vault's history.")
+            return
+        assert event is not None
         do_retract(v, event, why)
     out.print(f"Event {event} is retracted: it no longer counts, and stays in the vault's history.")
 

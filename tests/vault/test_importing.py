@@ -415,6 +415,27 @@ class TestLocalTimesReadAsBefore:
         (same,) = self._import(new_vault, chat, "Europe/London")
         assert same.added == 0 and same.already_in_vault == first.added
 
+    def test_a_reading_in_the_wrong_zone_is_corrected_by_retracting_it_and_importing_again(
+            self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
+        """The refusal names the import to retract; once retracted, the file reads in the right zone.
+        The wrong reading stays in the vault and the journal, no longer counting."""
+        from nocontact.vault.events import retract_import
+
+        with_case(new_vault)
+        chat = sample_files["WhatsApp Chat with Casey Drummond.txt"]
+        (wrong,) = self._import(new_vault, chat, "Europe/London")
+        with pytest.raises(ImportFailed) as e:
+            self._import(new_vault, chat)
+        import_id = new_vault.conn.execute("SELECT max(id) FROM imports").fetchone()[0]
+        assert f'nocontact retract --import {import_id} --why "..."' in str(e.value)
+        assert retract_import(new_vault, import_id, "read in the wrong time zone") == count(new_vault)
+        (right,) = self._import(new_vault, chat)
+        assert right.added == wrong.added and right.already_in_vault == 0
+        live = new_vault.conn.execute("SELECT DISTINCT time_zone FROM events WHERE id NOT IN "
+                                      "(SELECT event_id FROM retractions)").fetchall()
+        assert live == [("America/Chicago",)]
+        assert verify_vault(new_vault).ok
+
     def test_a_file_whose_times_carry_their_zone_is_never_held_to_one(
             self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
         """SMS times are epoch milliseconds: the zone given does not change them."""

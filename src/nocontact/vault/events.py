@@ -36,6 +36,7 @@ __all__ = [
     "make_storable",
     "manual_row",
     "retract",
+    "retract_import",
     "revise",
     "save_case",
     "set_boundary",
@@ -581,6 +582,31 @@ def retract(vault: Vault, event_id: int, reason: str) -> int:
         seq, _ = vault.append_journal("retraction", {"retraction_id": rid, "event_id": event_id, "reason": reason})
         conn.execute("UPDATE retractions SET journal_seq = ? WHERE id = ?", (seq, rid))
     return rid
+
+
+def retract_import(vault: Vault, import_id: int, reason: str) -> int:
+    """Retract every event one import added that still counts, in one transaction (one
+    ``retraction`` entry each, as ``retract`` writes). The way to undo an import read wrongly, for
+    example in the wrong time zone, before importing the same file again correctly. Returns how
+    many events were retracted."""
+    if not reason.strip():
+        raise VaultError("say why the events are retracted (--why)")
+    conn = vault.conn
+    if conn.execute("SELECT 1 FROM imports WHERE id = ?", (import_id,)).fetchone() is None:
+        raise VaultError(f"there is no import {import_id} in this vault")
+    ids = [int(r[0]) for r in conn.execute(
+        "SELECT id FROM events WHERE import_id = ? AND id NOT IN (SELECT event_id FROM retractions) ORDER BY id",
+        (import_id,))]
+    with vault.transaction() as conn:
+        now = utc_now()
+        for event_id in ids:
+            cur = conn.execute("INSERT INTO retractions(event_id, reason, recorded_at, journal_seq) "
+                               "VALUES (?, ?, ?, 0)", (event_id, reason, now))
+            rid = int(cur.lastrowid)
+            seq, _ = vault.append_journal("retraction", {"retraction_id": rid, "event_id": event_id,
+                                                         "reason": reason})
+            conn.execute("UPDATE retractions SET journal_seq = ? WHERE id = ?", (seq, rid))
+    return len(ids)
 
 
 # ---- case and boundary ---------------------------------------------------------------------

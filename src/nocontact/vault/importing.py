@@ -107,6 +107,8 @@ class ReadBefore:
     zone: tuple[str, str] | None = None
     #: The day/month order the person gave for it ("DMY", "MDY"), if they gave one.
     date_order: str | None = None
+    #: The earlier imports that read it so (their events not retracted).
+    imports: tuple[int, ...] = ()
 
 
 def read_before(conn: Any, sha256: str) -> ReadBefore:
@@ -118,23 +120,30 @@ def read_before(conn: Any, sha256: str) -> ReadBefore:
     """
     zone: tuple[str, str] | None = None
     order: str | None = None
-    rows = conn.execute("SELECT j.entry FROM imports i JOIN sources s ON s.id = i.source_id "
+    imports: list[int] = []
+    rows = conn.execute("SELECT i.id, j.entry FROM imports i JOIN sources s ON s.id = i.source_id "
                         "JOIN journal j ON j.seq = i.journal_seq WHERE s.sha256 = ? ORDER BY i.id",
                         (sha256,)).fetchall()
-    for (entry,) in rows:
+    for import_id, entry in rows:
         body = json.loads(entry).get("body", {})
         for eid in (body.get("first_event_id"), body.get("last_event_id")):
             if not isinstance(eid, int):
                 continue
-            got = conn.execute("SELECT time_zone, time_basis, extra FROM events WHERE id = ?", (eid,)).fetchone()
+            # A retracted event no longer holds the file to how it was read: retracting an import
+            # read in the wrong zone is how the person corrects it.
+            got = conn.execute("SELECT time_zone, time_basis, extra FROM events WHERE id = ? AND id NOT IN "
+                               "(SELECT event_id FROM retractions WHERE event_id = ?)", (eid, eid)).fetchone()
             if got is None:
                 continue
+            held = False
             if zone is None and got[1] in ZONE_FROM_CONTEXT:
-                zone = (str(got[0]), str(got[1]))
+                zone, held = (str(got[0]), str(got[1])), True
             extra = json.loads(got[2])
             if order is None and extra.get("date_order_basis") == GIVEN_BY_THE_PERSON:
-                order = extra.get("date_order")
-    return ReadBefore(zone, order)
+                order, held = extra.get("date_order"), True
+            if held and import_id not in imports:
+                imports.append(int(import_id))
+    return ReadBefore(zone, order, tuple(imports))
 
 
 def _as_read_before(before: ReadBefore, ctx: ImportContext, display: str) -> ImportContext:
@@ -145,20 +154,26 @@ def _as_read_before(before: ReadBefore, ctx: ImportContext, display: str) -> Imp
         raise ImportFailed(
             f"{display}: this file was imported before, with its local times read in {before.zone[0]}. "
             f"Read in {ctx.source_timezone.key} now, every message in it would be stored a second time, at "
-            f"another time. To read it as before, import it with --timezone {before.zone[0]}. Nothing from it "
-            "was added.")
+            f"another time. To read it as before, import it with --timezone {before.zone[0]}. If "
+            f"{before.zone[0]} was wrong, first retract what that reading added ({_retract_hint(before)}), "
+            "then import it again. Nothing from it was added.")
     if before.date_order is not None:
         if ctx.date_order not in (None, before.date_order):
             raise ImportFailed(
                 f"{display}: when this chat was imported before, you said its dates are "
                 f"{_ORDER_WORDS.get(before.date_order, before.date_order)}. Read the other way now, every message "
                 f"in it would be stored a second time, on another day. To read it as before, import it with "
-                f"--date-order {before.date_order}. Nothing from it was added.")
+                f"--date-order {before.date_order}. If that was wrong, first retract what that reading added "
+                f"({_retract_hint(before)}), then import it again. Nothing from it was added.")
         ctx = replace(ctx, date_order=before.date_order)
     return ctx
 
 
 _ORDER_WORDS = {"DMY": "day first (DMY)", "MDY": "month first (MDY)"}
+
+
+def _retract_hint(before: ReadBefore) -> str:
+    return "; ".join(f'nocontact retract --import {i} --why "..."' for i in before.imports) or "nocontact retract"
 
 
 class _Counting(io.RawIOBase):
