@@ -472,8 +472,13 @@ def _import_with_progress(v: Vault, item: Any, ctx: Any, keep_unrelated: bool, q
         task = prog.add_task(escape(item.source.display[-40:]), total=item.source.size, rate="")
         start = datetime.now(UTC)
 
+        passes = [1]
+
         def tick(done: int, total: int, records: int) -> None:
             secs = max((datetime.now(UTC) - start).total_seconds(), 1e-6)
+            if total and done > total * passes[0]:  # a format read in two passes (WhatsApp): widen the bar
+                passes[0] += 1
+                prog.update(task, total=total * passes[0])
             prog.update(task, completed=done, rate=f"{records / secs:,.0f} records/s")
 
         return import_planned(v, item, ctx, keep_unrelated=keep_unrelated, progress=tick)
