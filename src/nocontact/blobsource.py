@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
-from zoneinfo import ZoneInfo
 
 from nocontact.importers import UnknownFormat, by_name
 from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped, plan_source
 from nocontact.sources import ArchiveError, Source
 from nocontact.vault.blobs import BlobStore
-from nocontact.vault.importing import ImportFailed, ImportSummary, import_source, read_before
+from nocontact.vault.importing import ImportFailed, ImportSummary, import_source
 from nocontact.vault.store import Vault
 
 __all__ = ["BlobSource", "plan_upload", "reimport_stored", "stored_sources"]
@@ -68,11 +66,7 @@ def reimport_stored(vault: Vault, ctx: ImportContext, *, keep_unrelated: bool = 
     for fmt, src in stored_sources(vault):
         try:
             importer = by_name(fmt)
-            here = ctx
-            sha = vault.conn.execute("SELECT sha256 FROM sources WHERE blob = ?", (src.blob,)).fetchone()
-            zone = read_before(vault.conn, sha[0]).zone if sha else None
-            if zone is not None:  # read its local times as the first import did, or all would come twice
-                here = replace(ctx, source_timezone=ZoneInfo(zone[0]), timezone_basis=zone[1])
-            yield import_source(vault, src, importer, here, keep_unrelated=keep_unrelated)
+            # read as its earlier imports did (their zone, their date order), or all would come twice
+            yield import_source(vault, src, importer, ctx, keep_unrelated=keep_unrelated, again=True)
         except (UnknownFormat, ImportFailed, ArchiveError) as e:
             yield (src.display, str(e))

@@ -266,6 +266,11 @@ def party_add(vault: VaultOpt = None, passphrase_file: PassFileOpt = None, name:
                 imessage_handles=imessage_handle or [])
 
 
+#: The identifier kind each case field is matched as (``identity.normalise``); the rest are names.
+_IDENTITY_KINDS: dict[str, Any] = {"phones": "phone", "emails": "email", "telegram_ids": "telegram",
+                                   "imessage_handles": "handle"}
+
+
 @party_app.command("remove")
 def party_remove(vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
                  name: Annotated[list[str] | None, typer.Option(help="Another name of theirs given by mistake.")]
@@ -277,7 +282,8 @@ def party_remove(vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
     messages as theirs). Every earlier version of the case stays in the journal."""
     from dataclasses import replace
 
-    from nocontact.identity import normalise_phone
+    from nocontact.identity import normalise
+    from nocontact.model import Identifier
     from nocontact.vault.events import current_case, save_case
 
     ids, usernames = split_telegram(telegram_id or [])
@@ -293,12 +299,9 @@ def party_remove(vault: VaultOpt = None, passphrase_file: PassFileOpt = None,
         ex = case.ex
         missing: list[str] = []
 
-        def same(field_name: str, stored: str, given: str) -> bool:
-            if field_name == "phones":
-                return normalise_phone(stored, region) == normalise_phone(given, region) != ""
-            if field_name == "emails":
-                return stored.strip().lower() == given.strip().lower()
-            return stored == given.strip()
+        def same(field_name: str, stored: str, given: str) -> bool:  # as attribution compares them
+            kind = _IDENTITY_KINDS.get(field_name, "name")
+            return normalise(Identifier(kind, stored), region) == normalise(Identifier(kind, given), region) != ""
 
         for field_name, given_values in wanted.items():
             for given in given_values:

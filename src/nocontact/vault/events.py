@@ -576,11 +576,16 @@ def retract(vault: Vault, event_id: int, reason: str) -> int:
     if ev.retracted:
         raise VaultError(f"event {event_id} is already retracted")
     with vault.transaction() as conn:
-        cur = conn.execute("INSERT INTO retractions(event_id, reason, recorded_at, journal_seq) VALUES (?, ?, ?, 0)",
-                           (event_id, reason, utc_now()))
-        rid = int(cur.lastrowid)
-        seq, _ = vault.append_journal("retraction", {"retraction_id": rid, "event_id": event_id, "reason": reason})
-        conn.execute("UPDATE retractions SET journal_seq = ? WHERE id = ?", (seq, rid))
+        return _append_retraction(vault, conn, event_id, reason, utc_now())
+
+
+def _append_retraction(vault: Vault, conn: Any, event_id: int, reason: str, now: str) -> int:
+    """One retraction row and its journal entry, inside the caller's transaction; returns its id."""
+    cur = conn.execute("INSERT INTO retractions(event_id, reason, recorded_at, journal_seq) VALUES (?, ?, ?, 0)",
+                       (event_id, reason, now))
+    rid = int(cur.lastrowid)
+    seq, _ = vault.append_journal("retraction", {"retraction_id": rid, "event_id": event_id, "reason": reason})
+    conn.execute("UPDATE retractions SET journal_seq = ? WHERE id = ?", (seq, rid))
     return rid
 
 
@@ -600,12 +605,7 @@ def retract_import(vault: Vault, import_id: int, reason: str) -> int:
     with vault.transaction() as conn:
         now = utc_now()
         for event_id in ids:
-            cur = conn.execute("INSERT INTO retractions(event_id, reason, recorded_at, journal_seq) "
-                               "VALUES (?, ?, ?, 0)", (event_id, reason, now))
-            rid = int(cur.lastrowid)
-            seq, _ = vault.append_journal("retraction", {"retraction_id": rid, "event_id": event_id,
-                                                         "reason": reason})
-            conn.execute("UPDATE retractions SET journal_seq = ? WHERE id = ?", (seq, rid))
+            _append_retraction(vault, conn, event_id, reason, now)
     return len(ids)
 
 

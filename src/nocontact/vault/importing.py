@@ -17,6 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 import sqlcipher3
 
@@ -146,10 +147,13 @@ def read_before(conn: Any, sha256: str) -> ReadBefore:
     return ReadBefore(zone, order, tuple(imports))
 
 
-def _as_read_before(before: ReadBefore, ctx: ImportContext, display: str) -> ImportContext:
+def _as_read_before(before: ReadBefore, ctx: ImportContext, display: str, *, adopt_zone: bool) -> ImportContext:
     """The context that reads a file as its earlier imports did, or ImportFailed when the one
     given would read it otherwise: every message would then be stored a second time, at another
-    time, under another key."""
+    time, under another key. ``adopt_zone``: take the earlier zone instead of refusing (reading
+    stored exports again, where no one chose a zone for this file)."""
+    if before.zone is not None and adopt_zone:
+        ctx = replace(ctx, source_timezone=ZoneInfo(before.zone[0]), timezone_basis=before.zone[1])
     if before.zone is not None and ctx.source_timezone is not None and before.zone[0] != ctx.source_timezone.key:
         raise ImportFailed(
             f"{display}: this file was imported before, with its local times read in {before.zone[0]}. "
@@ -335,19 +339,21 @@ def _store_attachment(vault: Vault, writer: _AttachmentWriter, source: Source, r
 
 def import_source(vault: Vault, source: Source, importer: Importer, ctx: ImportContext, *,
                   keep_unrelated: bool = False, progress: Progress | None = None,
-                  max_problems: int = 1000) -> ImportSummary:
+                  max_problems: int = 1000, again: bool = False) -> ImportSummary:
     """Import one source all-or-nothing; raises ``ImportFailed`` (vault unchanged) on a fatal problem.
 
     The writer lock is held from storing the original to the commit, so a failing import can
-    never remove a blob that a concurrent import of the same file has just reused.
+    never remove a blob that a concurrent import of the same file has just reused. ``again``: a
+    stored export read again, in the zone its earlier imports used (``import --again``).
     """
     with vault.locked():
         return _import_locked(vault, source, importer, ctx, keep_unrelated=keep_unrelated, progress=progress,
-                              max_problems=max_problems)
+                              max_problems=max_problems, again=again)
 
 
 def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: ImportContext, *,
-                   keep_unrelated: bool, progress: Progress | None, max_problems: int) -> ImportSummary:
+                   keep_unrelated: bool, progress: Progress | None, max_problems: int,
+                   again: bool) -> ImportSummary:
     summary = ImportSummary(source=source.display, format=importer.name)
     total = source.size
     done = [0]
@@ -361,7 +367,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     with source.open() as f:
         original = vault.blobs.identify(f)
     summary.sha256 = original.sha256
-    ctx = _as_read_before(read_before(vault.conn, original.sha256), ctx, source.display)
+    ctx = _as_read_before(read_before(vault.conn, original.sha256), ctx, source.display, adopt_zone=again)
     storing = _StoreOriginal(vault, source)
     attachments = _AttachmentWriter(vault.blobs)
     counted: Source = _CountingSource(source, tick) if progress is not None else source
