@@ -14,13 +14,13 @@ from typing import BinaryIO, cast
 
 from nocontact.importers import UnknownFormat, by_name
 from nocontact.importers.base import ImportContext
-from nocontact.ingest import Planned, Skipped, plan_source
+from nocontact.ingest import Planned, Skipped, plan_source, plan_together
 from nocontact.sources import ArchiveError, Source
 from nocontact.vault.blobs import BlobStore
 from nocontact.vault.importing import ImportFailed, ImportSummary, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["BlobSource", "plan_upload", "reimport_stored", "stored_sources"]
+__all__ = ["BlobSource", "plan_upload", "plan_uploads", "reimport_stored", "stored_sources"]
 
 
 class BlobSource:
@@ -48,6 +48,12 @@ class BlobSource:
 def plan_upload(store: BlobStore, blob: str, display: str, size: int) -> Iterator[Planned | Skipped]:
     """What can be imported from one uploaded file (a zip is walked member by member, from the vault)."""
     yield from plan_source(BlobSource(store, blob, display, size))
+
+
+def plan_uploads(store: BlobStore, uploads: list[tuple[str, str, int]]) -> Iterator[Planned | Skipped]:
+    """What can be imported from files uploaded together, each (blob, display, size): the parts of
+    a split download find each other's photos, as on the command line."""
+    yield from plan_together([BlobSource(store, blob, display, size) for blob, display, size in uploads])
 
 
 def stored_sources(vault: Vault) -> Iterator[tuple[str, BlobSource]]:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from nocontact.importers import AmbiguousFormat, UnknownFormat, by_name, identify
 from nocontact.importers.base import ImportContext, Importer
-from nocontact.sources import ArchiveError, Source, ZipMemberSource, is_zip, walk, zip_members
+from nocontact.sources import ArchiveError, DownloadParts, Source, ZipMemberSource, is_zip, walk, zip_members
 from nocontact.vault.events import current_case
 from nocontact.vault.importing import ImportSummary, Progress, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["MEDIA_REASON", "Planned", "Skipped", "context_for_vault", "plan_source", "plan_sources"]
+__all__ = ["MEDIA_REASON", "Planned", "Skipped", "context_for_vault", "plan_source", "plan_sources", "plan_together"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class Skipped:
     reason: str
 
 
-def _plan_one(src: Source, forced: str | None) -> Iterator[Planned | Skipped]:
+def _plan_one(src: Source, forced: str | None, parts: DownloadParts | None = None,
+              opened: list[ZipMemberSource] | None = None) -> Iterator[Planned | Skipped]:
     head = src.head()
     if forced:
         yield Planned(src, by_name(forced))
@@ -53,14 +54,18 @@ def _plan_one(src: Source, forced: str | None) -> Iterator[Planned | Skipped]:
     if isinstance(src, ZipMemberSource):
         yield Skipped(src.display, "an archive inside an archive is not opened; unpack the outer one first")
         return
-    path = src.local_path()
     try:
-        members = zip_members(path if path is not None else src.open, src.display)
+        members = opened if opened is not None else _members(src, parts)
     except ArchiveError as e:
         yield Skipped(src.display, str(e))
         return
     for m in members:
         yield from _plan_one(m, None)
+
+
+def _members(src: Source, parts: DownloadParts | None) -> list[ZipMemberSource]:
+    path = src.local_path()
+    return zip_members(path if path is not None else src.open, src.display, parts=parts)
 
 
 #: Why a photo in a download is not imported on its own: exports keep media beside the messages.
@@ -78,10 +83,28 @@ def plan_source(src: Source, forced_format: str | None = None) -> Iterator[Plann
     yield from _plan_one(src, forced_format)
 
 
+def plan_together(sources: list[Source], forced_format: str | None = None) -> Iterator[Planned | Skipped]:
+    """What would be imported from ``sources`` given together, as ``plan_source`` does for each.
+
+    Every zip among them is opened (its member list only) before anything is planned, so that
+    the parts of a split download find each other's photos (``DownloadParts``) whichever part
+    is imported first. A zip that cannot be opened is listed as skipped when its turn comes.
+    """
+    parts = DownloadParts()
+    opened: dict[int, list[ZipMemberSource]] = {}
+    for i, src in enumerate(sources):
+        if not forced_format and is_zip(src.head(4)):
+            try:
+                opened[i] = _members(src, parts)
+            except ArchiveError:
+                continue
+    for i, src in enumerate(sources):
+        yield from _plan_one(src, forced_format, parts, opened.get(i))
+
+
 def plan_sources(paths: list[Path], forced_format: str | None = None) -> Iterator[Planned | Skipped]:
     """What would be imported from ``paths``, and what is skipped and why, in a stable order."""
-    for src in walk(paths):
-        yield from _plan_one(src, forced_format)
+    yield from plan_together(list(walk(paths)), forced_format)
 
 
 def context_for_vault(vault: Vault, *, timezone: str | None = None, date_order: str | None = None) -> ImportContext:

@@ -21,6 +21,7 @@ from typing import IO, BinaryIO, Protocol, cast
 __all__ = [
     "ArchiveError",
     "ArchiveLimits",
+    "DownloadParts",
     "FileSource",
     "Source",
     "ZipMemberSource",
@@ -122,18 +123,67 @@ def _display_for(path: Path, root: Path) -> str:
 Archive = Path | Callable[[], IO[bytes]]
 
 
+class _MemberIndex:
+    """One archive's file members, looked up by full name or by the folders a name ends with.
+
+    Exports name their photos by path; a Takeout or Facebook zip holds up to hundreds of
+    thousands of members, so a lookup goes through the members sharing the file name, not all.
+    """
+
+    def __init__(self, archive: Archive, archive_display: str, members: dict[str, zipfile.ZipInfo]) -> None:
+        self.archive = archive
+        self.archive_display = archive_display
+        self.members = members
+        self.by_name: dict[str, list[str]] = {}
+        for key in members:
+            self.by_name.setdefault(key.rpartition("/")[2], []).append(key)
+
+    def find(self, cand: str) -> zipfile.ZipInfo | None:
+        for key in self.by_name.get(cand.rpartition("/")[2], ()):
+            if key == cand or key.endswith("/" + cand):
+                return self.members[key]
+        return None
+
+
+class DownloadParts:
+    """The zips of one download that came in parts, which read as one tree.
+
+    Google Takeout and Facebook or Instagram "Download your information" split a big download
+    into several zips (``takeout-...-001.zip``, ``-002.zip``), and a thread's photos can sit in
+    another part than its messages. Zips given to one ``import`` (or uploaded together) join one
+    ``DownloadParts``, and a file an export names that is not in its own zip is looked for in the
+    others, by its path with folders only: parts of one download share their folder layout, while
+    a bare file name (a WhatsApp chat's ``IMG-...jpg``) could belong to another chat's zip.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[_MemberIndex] = []
+
+    def add(self, part: _MemberIndex) -> None:
+        self._parts.append(part)
+
+    def find(self, cands: list[str], besides: _MemberIndex) -> ZipMemberSource | None:
+        for cand in cands:
+            if "/" not in cand:
+                continue
+            for part in self._parts:
+                if part is not besides and (info := part.find(cand)) is not None:
+                    return ZipMemberSource(part, info, self)
+        return None
+
+
 class ZipMemberSource:
     """One member of a zip archive, streamed from the archive with its size verified."""
 
-    def __init__(self, archive: Archive, archive_display: str, info: zipfile.ZipInfo,
-                 members: dict[str, zipfile.ZipInfo]) -> None:
-        self.archive = archive
+    def __init__(self, index: _MemberIndex, info: zipfile.ZipInfo, parts: DownloadParts | None = None) -> None:
+        self.archive = index.archive
         self.info = info
-        self._members = members
-        self.display = f"{archive_display}!/{info.filename}"
+        self._index = index
+        self._parts = parts
+        self.display = f"{index.archive_display}!/{info.filename}"
         self.name = PurePosixPath(info.filename).name
         self.size = info.file_size
-        self.archive_display = archive_display
+        self.archive_display = index.archive_display
 
     def open(self) -> BinaryIO:
         zf = _zipfile(self.archive)
@@ -149,14 +199,18 @@ class ZipMemberSource:
             return f.read(n)
 
     def related(self, relpath: str) -> Source | None:
+        """A member named relative to the archive root or to this member's folder; failing that,
+        the same path in another part of the same download."""
         rel = PurePosixPath(relpath)
         if rel.is_absolute() or ".." in rel.parts:
             return None
         here = PurePosixPath(self.info.filename).parent
-        for cand in (str(rel), str(here / rel)):
-            for key, info in self._members.items():
-                if key == cand or key.endswith("/" + cand):
-                    return ZipMemberSource(self.archive, self.archive_display, info, self._members)
+        cands = [str(rel), str(here / rel)]
+        for cand in cands:
+            if (info := self._index.find(cand)) is not None:
+                return ZipMemberSource(self._index, info, self._parts)
+        if self._parts is not None:
+            return self._parts.find(cands[::-1], besides=self._index)
         return None
 
     def local_path(self) -> Path | None:
@@ -267,12 +321,13 @@ def _zipfile(archive: Archive) -> zipfile.ZipFile:
     return zipfile.ZipFile(archive if isinstance(archive, Path) else archive())
 
 
-def zip_members(archive: Archive, archive_display: str,
-                limits: ArchiveLimits | None = None) -> list[ZipMemberSource]:
+def zip_members(archive: Archive, archive_display: str, limits: ArchiveLimits | None = None,
+                parts: DownloadParts | None = None) -> list[ZipMemberSource]:
     """Every file member of ``archive`` as a source, after checking the whole archive first.
 
     ``archive`` is a path, or a function opening a seekable stream (an archive stored encrypted in
-    the vault is read this way, never unpacked to disk).
+    the vault is read this way, never unpacked to disk). With ``parts``, the archive joins the
+    other parts of its download, where its members find the files they name that it lacks.
     """
     limits = limits or ArchiveLimits()
     try:
@@ -294,8 +349,10 @@ def zip_members(archive: Archive, archive_display: str,
         total += info.file_size
     if total > limits.max_total_uncompressed:
         raise ArchiveError(f"{archive_display}: refused, it would unpack to {total} bytes, over the limit")
-    members = {i.filename: i for i in infos if not i.is_dir()}
-    return [ZipMemberSource(archive, archive_display, i, members) for i in members.values()]
+    index = _MemberIndex(archive, archive_display, {i.filename: i for i in infos if not i.is_dir()})
+    if parts is not None:
+        parts.add(index)
+    return [ZipMemberSource(index, i, parts) for i in index.members.values()]
 
 
 def is_zip(head: bytes) -> bool:

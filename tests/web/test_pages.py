@@ -116,6 +116,28 @@ def test_a_zip_upload_is_imported_member_by_member(unlocked: Web, tmp_path) -> N
     assert fmt == ("whatsapp_ios_zip",) and photos >= 1
 
 
+def test_the_parts_of_a_split_download_chosen_together_keep_photos_across_parts(  # type: ignore[no-untyped-def]
+        unlocked: Web, tmp_path) -> None:
+    """Messages in part 1, their photo in part 2: chosen together in one upload, the photo is kept."""
+    import zipfile
+
+    samples(tmp_path / "s")
+    thread = next((tmp_path / "s").rglob("caseydrummond_*"))  # the sample Messenger thread with a photo
+    one, two = tmp_path / "facebook-robinhale-1.zip", tmp_path / "facebook-robinhale-2.zip"
+    with zipfile.ZipFile(one, "w") as z1, zipfile.ZipFile(two, "w") as z2:
+        for f in sorted(thread.rglob("*")):
+            if f.is_file():
+                (z2 if f.suffix == ".jpg" else z1).write(f, f.relative_to(tmp_path / "s").as_posix())
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files=[("file", (one.name, one.read_bytes(), "application/zip")),
+                                    ("file", (two.name, two.read_bytes(), "application/zip"))])
+    assert r.status_code == 200 and "message_1.json" in r.text
+    with unlocked.vault() as v:
+        kept = v.conn.execute("SELECT included FROM attachments WHERE name = '1772676900_548977048_n.jpg'")
+        assert kept.fetchall() == [(1,)]
+        assert verify_vault(v).ok
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")

@@ -16,6 +16,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -282,9 +283,15 @@ def _is_related(rec: Record, matcher: ExMatcher) -> tuple[bool, str | None]:
     return False, None
 
 
-def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[AttachmentRef]:
+def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[tuple[AttachmentRef, str]]:
     """The files this read carries that the stored event ``event_id`` (dedupe key ``key``) was
-    stored without and that no earlier import has added beside it."""
+    stored without and that no earlier import has added beside it, each with the name the stored
+    attachment row gives it.
+
+    A file found is named with its extension, while one missing keeps the name the export wrote:
+    Google Voice writes an MMS image's name without its ``.jpg``, so a found file also answers a
+    missing name equal to its name without the extension.
+    """
     if not any(a.included for a in rec.attachments):
         return []
     missing = {name for name, included in conn.execute(
@@ -295,7 +302,16 @@ def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[At
     for (extra,) in conn.execute("SELECT extra FROM events WHERE dedupe_key > ? AND dedupe_key < ?",
                                  (key + "#", key + "$")):
         missing.discard(json.loads(extra).get("file_for"))
-    return [a for a in rec.attachments if a.included and a.name in missing]
+    held = []
+    for a in rec.attachments:
+        if not a.included:
+            continue
+        for name in (a.name, PurePosixPath(a.name).stem):
+            if name in missing:
+                held.append((a, name))
+                missing.discard(name)
+                break
+    return held
 
 
 def _beside(rec: Record, event_id: int, name: str) -> Record:
@@ -476,13 +492,13 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         held = conn.execute("SELECT id FROM events WHERE dedupe_key = ?", (dkey,)).fetchone()
                         if held:
                             summary.already_in_vault += is_record
-                            for later in _files_held_back(conn, int(held[0]), dkey, rec):
+                            for later, file_for in _files_held_back(conn, int(held[0]), dkey, rec):
                                 att = _store_attachment(vault, attachments, source, later, summary.problems,
                                                         rec.source_id)
                                 if not att["included"]:
                                     continue
                                 created.append(att["blob"])
-                                beside = _beside(rec, int(held[0]), later.name)
+                                beside = _beside(rec, int(held[0]), file_for)
                                 lkey = f"{dkey}#{att['sha256']}"
                                 if lkey not in pending_keys:
                                     pending.append((prepare_record(
