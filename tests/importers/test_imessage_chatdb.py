@@ -229,6 +229,47 @@ def test_database_inside_a_zip_is_read_in_memory(tmp_path: Path) -> None:
     assert [r.body for r in recs] == ["hi"] and probs == []
 
 
+def test_database_inside_a_zip_is_recognised_from_its_first_pages_and_loaded_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Messages folder zipped on a Mac can hold a chat.db of gigabytes: recognising it must not
+    load it into memory a first time, only reading it does."""
+    import nocontact.importers.imessage_chatdb as mod
+
+    p, con = _db(tmp_path)
+    _basic(con)
+    _msg(con, 1, date=700_000_000)
+    con.commit()
+    con.close()
+    z = tmp_path / "backup.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(p, "Library/Messages/chat.db")
+    (member,) = zip_members(z, "backup.zip")
+    loads = []
+    real_open = mod._open
+    monkeypatch.setattr(mod, "_open", lambda source: loads.append(source.display) or real_open(source))
+    match = ChatDbImporter().sniff(member, member.head())
+    assert match is not None and loads == []
+    recs, _ = _read(member)
+    assert [r.body for r in recs] == ["hi"] and loads == ["backup.zip!/Library/Messages/chat.db"]
+
+
+def test_database_inside_a_zip_whose_schema_is_past_the_first_pages_is_still_recognised(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nocontact.importers.imessage_chatdb as mod
+
+    p, con = _db(tmp_path)
+    _basic(con)
+    con.commit()
+    con.close()
+    z = tmp_path / "backup.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(p, "chat.db")
+    (member,) = zip_members(z, "backup.zip")
+    monkeypatch.setattr(mod, "SCHEMA_SNIFF_BYTES", 16)  # the names are not in what is searched first
+    match = ChatDbImporter().sniff(member, member.head())
+    assert match is not None and match.confidence == 90
+
+
 def test_wal_file_beside_the_database_is_reported(tmp_path: Path) -> None:
     """A non-empty chat.db-wal is not replayed (read-only, immutable): the person is told."""
     p, con = _db(tmp_path)

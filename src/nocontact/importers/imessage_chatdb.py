@@ -14,7 +14,8 @@ How the tricky parts are done, and why:
   ``immutable``; the importer says so with a Problem rather than quietly missing messages. A
   database inside an archive has no path: its bytes are read (up to ``MAX_IN_MEMORY_BYTES``)
   and loaded with ``Connection.deserialize``; a WAL-mode header is switched to rollback mode in
-  that private copy only, because SQLite cannot open a deserialized WAL database.
+  that private copy only, because SQLite cannot open a deserialized WAL database. Recognising
+  it reads only its first MiB when Messages' table names are there, so it is loaded once.
 * Hostile files. ``PRAGMA trusted_schema=OFF`` and ``query_only=ON``; only SELECTs on the
   named tables, after checking in ``sqlite_master`` that each is a real table (a view named
   ``message`` is refused). Triggers never fire, as nothing is written.
@@ -51,6 +52,8 @@ __all__ = ["IMPORTERS", "ChatDbImporter", "apple_time"]
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Largest database read into memory when it sits inside an archive (it cannot be opened in place).
 MAX_IN_MEMORY_BYTES = 2 * 1024**3
+#: How much of a database inside an archive is searched for Messages' table names.
+SCHEMA_SNIFF_BYTES = 1 << 20
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 #: Values above this are nanoseconds (1e11 s after 2001 is the year 5170).
 _NANOSECOND_THRESHOLD = 100_000_000_000
@@ -95,10 +98,16 @@ class ChatDbImporter:
         # ``read`` opens it (a private copy in memory, up to the limit), so a zipped Messages folder
         # is recognised as what it is rather than listed as unreadable.
         path = source.local_path()
-        if path is None and source.size > MAX_IN_MEMORY_BYTES:
-            if b"chat_message_join" in head and b"CREATE TABLE message" in head:
+        if path is None:
+            # The schema usually sits in the first pages: finding Messages' tables named there
+            # spares loading a database of gigabytes a first time only to recognise it (``read``
+            # checks the tables themselves and says plainly if they are not there).
+            with source.open() as f:
+                first = f.read(SCHEMA_SNIFF_BYTES)
+            if b"chat_message_join" in first and b"CREATE TABLE message" in first:
                 return Match(self.name, 80, "SQLite database naming Messages' tables")
-            return None
+            if source.size > MAX_IN_MEMORY_BYTES:
+                return None
         try:
             con = _connect_file(path) if path is not None else _open(source)
         except (SourceError, sqlite3.Error, UnicodeDecodeError, OSError):
@@ -288,16 +297,24 @@ def _open(source: Source) -> sqlite3.Connection:
     if size > MAX_IN_MEMORY_BYTES:
         raise SourceError(f"{source.display}: this database is {size:,} bytes, too large to read from inside an "
                           f"archive (the limit is {MAX_IN_MEMORY_BYTES:,}). Unpack it and import the file itself.")
+    # One buffer of the declared size, filled in place, handed to SQLite as it is: SQLite keeps
+    # its own copy, so the peak is twice the database (a bytes() copy on the way made it three).
+    data = bytearray(size)
+    got = 0
     with source.open() as f:
-        data = bytearray(f.read(MAX_IN_MEMORY_BYTES + 1))
-    if len(data) > MAX_IN_MEMORY_BYTES:
-        raise SourceError(f"{source.display}: this database is too large to read from inside an archive. "
-                          "Unpack it and import the file itself.")
+        while got < size and (chunk := f.read(min(1 << 20, size - got))):
+            data[got:got + len(chunk)] = chunk
+            got += len(chunk)
+        longer = f.read(1)
+    if got != size or longer:
+        raise SourceError(f"{source.display}: the database is not the size its archive says it is; the archive "
+                          "is damaged. Make it again from the original, or import the file itself.")
     if len(data) >= 20 and data[18] == 2 and data[19] == 2:
         data[18] = data[19] = 1  # WAL mode cannot be deserialized; this private copy only
     con = sqlite3.connect(":memory:")
     try:
-        con.deserialize(bytes(data))
+        con.deserialize(data)
+        del data
         _harden(con)
     except (sqlite3.Error, UnicodeDecodeError) as e:
         con.close()
