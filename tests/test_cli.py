@@ -118,6 +118,23 @@ class TestImportAndEvents:
         assert "Not imported" in r.err and "sms-cut.xml" in r.err and "nothing from this file was added" in r.err
         assert cli("verify").code == 0
 
+    def test_a_chat_zip_inside_a_download_zip_imports_and_leaves_no_copy(  # type: ignore[no-untyped-def]
+            self, cli, ready: Path, env: Path) -> None:
+        """nocontact import reads one zip inside a zip (from an encrypted copy, removed after)."""
+        import zipfile
+
+        chat = next(ready.rglob("WhatsApp Chat - *.zip"))
+        download = env / "drive-download-20261204.zip"
+        with zipfile.ZipFile(download, "w") as zf:
+            zf.write(chat, f"Evidence/{chat.name}")
+        r = cli("import", str(download), "--json")
+        assert r.code == 0, r.err
+        (summary,) = [json.loads(line) for line in r.out.splitlines() if line.strip()]
+        assert summary["source"] == f"{download.name}!/Evidence/{chat.name}"
+        assert summary["format"] == "whatsapp_ios_zip" and summary["added"] > 0
+        checked = cli("verify")
+        assert checked.code == 0 and "belong to no event" not in checked.out + checked.err
+
     def test_events_export_jsonl_and_csv(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
         """The events export carries the documented fields; CSV has a header and one row per event."""
         cli("import", str(ready))

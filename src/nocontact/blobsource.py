@@ -20,7 +20,8 @@ from nocontact.vault.blobs import BlobStore
 from nocontact.vault.importing import ImportFailed, ImportSummary, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["BlobSource", "plan_upload", "plan_uploads", "reimport_stored", "stored_sources"]
+__all__ = ["BlobSource", "Spooler", "discard_unreferenced", "plan_upload", "plan_uploads", "reimport_stored",
+           "stored_sources"]
 
 
 class BlobSource:
@@ -45,15 +46,51 @@ class BlobSource:
         return None
 
 
+class Spooler:
+    """Copies a zip found inside a zip into the vault's encrypted store, to be read from there.
+
+    A zip's member list sits at its end, so a zip inside another can only be read with a stream
+    that seeks; its copy is encrypted like every file in the vault, never a plaintext temporary
+    file. After the import, ``discard`` removes each copy that nothing references: the members
+    imported from it are stored as originals of their own, as from any zip.
+    """
+
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+        self.blobs: list[str] = []
+
+    def __call__(self, src: Source) -> Source:
+        with src.open() as f:
+            info = self._vault.blobs.put_stream(f)  # durable: an import may name this very blob
+        self.blobs.append(info.name)
+        return BlobSource(self._vault.blobs, info.name, src.display, info.size)
+
+    def discard(self) -> None:
+        discard_unreferenced(self._vault, self.blobs)
+        self.blobs.clear()
+
+
+def discard_unreferenced(vault: Vault, blobs: list[str]) -> None:
+    """Remove the stored copies in ``blobs`` that no original or attachment names (an uploaded or
+    spooled download once its exports are imported from it)."""
+    for name in blobs:
+        used = vault.conn.execute("SELECT 1 FROM sources WHERE blob = ? UNION SELECT 1 FROM attachments "
+                                  "WHERE blob = ?", (name, name)).fetchone()
+        if not used:
+            vault.blobs.path_for(name).unlink(missing_ok=True)
+
+
 def plan_upload(store: BlobStore, blob: str, display: str, size: int) -> Iterator[Planned | Skipped]:
     """What can be imported from one uploaded file (a zip is walked member by member, from the vault)."""
     yield from plan_source(BlobSource(store, blob, display, size))
 
 
-def plan_uploads(store: BlobStore, uploads: list[tuple[str, str, int]]) -> Iterator[Planned | Skipped]:
+def plan_uploads(store: BlobStore, uploads: list[tuple[str, str, int]], spool: Spooler | None = None
+                 ) -> Iterator[Planned | Skipped]:
     """What can be imported from files uploaded together, each (blob, display, size): the parts of
     a split download find each other's photos, as on the command line."""
-    yield from plan_together([BlobSource(store, blob, display, size) for blob, display, size in uploads])
+    yield from plan_together([BlobSource(store, blob, display, size) for blob, display, size in uploads],
+                             spool=spool)
 
 
 def stored_sources(vault: Vault) -> Iterator[tuple[str, BlobSource]]:

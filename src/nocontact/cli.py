@@ -363,6 +363,7 @@ def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export file
     """Import exports: format recognised by content; nothing is ever added twice."""
     from dataclasses import replace
 
+    from nocontact.blobsource import Spooler
     from nocontact.ingest import Planned, context_for_vault, plan_sources
 
     paths = paths or []
@@ -384,30 +385,34 @@ def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export file
         failures = 0
         summaries = []
         skipped = []
-        for item in plan_sources(paths, format):
-            if not isinstance(item, Planned):
-                skipped.append(item)
-                if as_json:
-                    out.print(json.dumps({"source": item.display, "skipped": item.reason}, ensure_ascii=False),
-                              markup=False)
-                continue
-            try:
+        spool = Spooler(v)  # a zip inside a zip is read from an encrypted copy, removed after
+        try:
+            for item in plan_sources(paths, format, spool):
+                if not isinstance(item, Planned):
+                    skipped.append(item)
+                    if as_json:
+                        out.print(json.dumps({"source": item.display, "skipped": item.reason}, ensure_ascii=False),
+                                  markup=False)
+                    continue
                 try:
-                    s = _import_with_progress(v, item, ctx, keep_unrelated, quiet=as_json)
-                except NeedsDateOrder as e:
-                    order = None if as_json else _ask_date_order(e.readings)
-                    if order is None:
-                        raise ImportFailed(f"{e} To say it here: --date-order DMY (day first) or "
-                                           "--date-order MDY (month first).") from None
-                    s = _import_with_progress(v, item, replace(ctx, date_order=order), keep_unrelated,
-                                              quiet=as_json)
-            except (ImportFailed, VaultError) as e:
-                failures += 1
-                _report_failure(item.source.display, str(e), as_json)
-                continue
-            summaries.append(s)
-            if as_json:
-                out.print(json.dumps(s.as_json(), ensure_ascii=False), markup=False)
+                    try:
+                        s = _import_with_progress(v, item, ctx, keep_unrelated, quiet=as_json)
+                    except NeedsDateOrder as e:
+                        order = None if as_json else _ask_date_order(e.readings)
+                        if order is None:
+                            raise ImportFailed(f"{e} To say it here: --date-order DMY (day first) or "
+                                               "--date-order MDY (month first).") from None
+                        s = _import_with_progress(v, item, replace(ctx, date_order=order), keep_unrelated,
+                                                  quiet=as_json)
+                except (ImportFailed, VaultError) as e:
+                    failures += 1
+                    _report_failure(item.source.display, str(e), as_json)
+                    continue
+                summaries.append(s)
+                if as_json:
+                    out.print(json.dumps(s.as_json(), ensure_ascii=False), markup=False)
+        finally:
+            spool.discard()
     if not as_json:
         _print_import_table(summaries, skipped, failed=failures)
     if failures:

@@ -8,7 +8,7 @@ and everything skipped is listed with the reason.
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from nocontact.vault.events import current_case
 from nocontact.vault.importing import ImportSummary, Progress, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["MEDIA_REASON", "Planned", "Skipped", "context_for_vault", "plan_source", "plan_sources", "plan_together"]
+__all__ = ["MEDIA_REASON", "Planned", "Skipped", "context_for_vault", "Spool", "plan_source", "plan_sources", "plan_together"]
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,38 @@ class Skipped:
     reason: str
 
 
+#: Copies a zip found inside a zip into the encrypted vault and gives it back as a source that
+#: can seek (``nocontact.blobsource.Spooler``): a zip's member list sits at its end.
+Spool = Callable[[Source], Source]
+
+
 def _plan_one(src: Source, forced: str | None, parts: DownloadParts | None = None,
-              opened: list[ZipMemberSource] | None = None) -> Iterator[Planned | Skipped]:
+              opened: list[ZipMemberSource] | None = None, spool: Spool | None = None,
+              depth: int = 0) -> Iterator[Planned | Skipped]:
     head = src.head()
     if forced:
         yield Planned(src, by_name(forced))
+        return
+    if isinstance(src, ZipMemberSource) and is_zip(head) and not src.name.lower().endswith(".zip"):
+        yield Skipped(src.display, "a packed file (a document, an app or an archive not named .zip), not an export; "
+                                   "it is not opened")
+        return
+    if isinstance(src, ZipMemberSource) and is_zip(head):
+        # A zip inside the download (a WhatsApp chat zip in a Google Drive folder download, say):
+        # one level is opened, from an encrypted copy in the vault, never unpacked in plaintext.
+        # Deeper nesting is a zip bomb's favourite disguise and no export needs it.
+        if spool is None or depth >= 1:
+            yield Skipped(src.display, "an archive inside an archive inside an archive is not opened; unpack "
+                                       "the outer ones first" if spool is not None else
+                          "an archive inside an archive is not opened here; import it with nocontact import, "
+                          "or unpack the outer one first")
+            return
+        try:
+            inner = spool(src)
+        except ArchiveError as e:
+            yield Skipped(src.display, str(e))
+            return
+        yield from _plan_one(inner, None, parts, None, spool, depth + 1)
         return
     try:
         imp, _ = identify(src, head)
@@ -51,16 +78,13 @@ def _plan_one(src: Source, forced: str | None, parts: DownloadParts | None = Non
         if not is_zip(head):
             yield Skipped(src.display, MEDIA_REASON if _is_media(src.name) else str(e).split(": ", 1)[-1])
             return
-    if isinstance(src, ZipMemberSource):
-        yield Skipped(src.display, "an archive inside an archive is not opened; unpack the outer one first")
-        return
     try:
         members = opened if opened is not None else _members(src, parts)
     except ArchiveError as e:
         yield Skipped(src.display, str(e))
         return
     for m in members:
-        yield from _plan_one(m, None)
+        yield from _plan_one(m, None, parts, None, spool, depth)
 
 
 def _members(src: Source, parts: DownloadParts | None) -> list[ZipMemberSource]:
@@ -83,12 +107,14 @@ def plan_source(src: Source, forced_format: str | None = None) -> Iterator[Plann
     yield from _plan_one(src, forced_format)
 
 
-def plan_together(sources: list[Source], forced_format: str | None = None) -> Iterator[Planned | Skipped]:
+def plan_together(sources: list[Source], forced_format: str | None = None, spool: Spool | None = None
+                  ) -> Iterator[Planned | Skipped]:
     """What would be imported from ``sources`` given together, as ``plan_source`` does for each.
 
     Every zip among them is opened (its member list only) before anything is planned, so that
     the parts of a split download find each other's photos (``DownloadParts``) whichever part
     is imported first. A zip that cannot be opened is listed as skipped when its turn comes.
+    With ``spool``, a zip inside one of them is read too (one level), from an encrypted copy.
     """
     parts = DownloadParts()
     opened: dict[int, list[ZipMemberSource]] = {}
@@ -99,12 +125,13 @@ def plan_together(sources: list[Source], forced_format: str | None = None) -> It
             except ArchiveError:
                 continue
     for i, src in enumerate(sources):
-        yield from _plan_one(src, forced_format, parts, opened.get(i))
+        yield from _plan_one(src, forced_format, parts, opened.get(i), spool)
 
 
-def plan_sources(paths: list[Path], forced_format: str | None = None) -> Iterator[Planned | Skipped]:
+def plan_sources(paths: list[Path], forced_format: str | None = None, spool: Spool | None = None
+                 ) -> Iterator[Planned | Skipped]:
     """What would be imported from ``paths``, and what is skipped and why, in a stable order."""
-    yield from plan_together(list(walk(paths)), forced_format)
+    yield from plan_together(list(walk(paths)), forced_format, spool)
 
 
 def context_for_vault(vault: Vault, *, timezone: str | None = None, date_order: str | None = None) -> ImportContext:

@@ -25,11 +25,18 @@ def with_case(vault: Vault) -> Vault:
 
 
 def import_paths(vault: Vault, *paths: Path, keep_unrelated: bool = False) -> list[ImportSummary]:
+    """What ``nocontact import PATHS`` imports (a zip inside a zip too), as summaries."""
+    from nocontact.blobsource import Spooler
+
     ctx = context_for_vault(vault)
     out = []
-    for item in plan_sources(list(paths)):
-        if isinstance(item, Planned):
-            out.append(import_planned(vault, item, ctx, keep_unrelated=keep_unrelated))
+    spool = Spooler(vault)
+    try:
+        for item in plan_sources(list(paths), spool=spool):
+            if isinstance(item, Planned):
+                out.append(import_planned(vault, item, ctx, keep_unrelated=keep_unrelated))
+    finally:
+        spool.discard()
     return out
 
 

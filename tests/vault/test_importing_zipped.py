@@ -19,10 +19,10 @@ from nocontact.vault.store import Vault
 from nocontact.vault.verify import verify_vault
 from tests.vault.helpers import import_paths, samples, with_case
 
-#: Formats not read from inside a zip, each listed as skipped with the reason: a zip inside a zip is
-#: never expanded (a bomb's favourite disguise). (A chat.db is: a private copy in memory, never a
-#: plaintext temporary file.)
-NEEDS_A_FILE = {"whatsapp_ios_zip": ".zip"}
+#: Formats that are zips themselves: inside a download they are read from an encrypted copy in the
+#: vault (one level of nesting; a chat.db is read from a private copy in memory), never from a
+#: plaintext temporary file.
+ZIPS_THEMSELVES = {"whatsapp_ios_zip": ".zip"}
 
 
 def _zip_folder(folder: Path, out: Path) -> Path:
@@ -67,28 +67,30 @@ def test_every_sample_reads_the_same_from_a_zip_as_from_its_folder(tmp_path: Pat
     try:
         from_folder = _by_member(import_paths(with_case(unpacked), exports))
         from_zip = _by_member(import_paths(with_case(zipped), archive), "download.zip!/download/")
-        expected = {name: figures for name, figures in from_folder.items() if figures[0] not in NEEDS_A_FILE}
-        assert len(expected) >= 11  # every sample format but the zip inside the zip
+        assert len(from_folder) >= 12  # every sample format
         assert any(f[0] == "imessage_chat_db" for f in from_zip.values())
-        assert from_zip == expected
-        assert _events_by_format(zipped) == {
-            f: n for f, n in _events_by_format(unpacked).items() if f not in NEEDS_A_FILE}
-        kept = {k: v for k, v in _files_kept(unpacked).items() if k[0] not in NEEDS_A_FILE}
-        assert sum(kept.values()) >= 3  # photos beside a Messenger thread, in Google Voice, in an MMS
+        assert any(f[0] in ZIPS_THEMSELVES for f in from_zip.values())
+        assert from_zip == from_folder
+        assert _events_by_format(zipped) == _events_by_format(unpacked)
+        kept = _files_kept(unpacked)
+        assert sum(kept.values()) >= 4  # photos beside a Messenger thread, in Google Voice, an MMS, a WhatsApp zip
         assert _files_kept(zipped) == kept
-        assert verify_vault(zipped).ok
+        report = verify_vault(zipped)
+        assert report.ok and not report.notes  # the encrypted copy of the inner zip is not left behind
     finally:
         unpacked.close()
         zipped.close()
 
 
-def test_a_zip_inside_the_zip_is_listed_as_skipped_with_why(tmp_path: Path, exports: Path) -> None:
+def test_a_zip_inside_the_zip_is_skipped_with_why_where_no_encrypted_copy_can_be_made(
+        tmp_path: Path, exports: Path) -> None:
+    """Planning without a vault to copy into (no spool) cannot read an inner zip: it says so."""
     archive = _zip_folder(exports, tmp_path / "download.zip")
     plan = list(plan_sources([archive]))
-    assert all(p.importer.name not in NEEDS_A_FILE for p in plan if isinstance(p, Planned))
-    for suffix in NEEDS_A_FILE.values():
+    assert all(p.importer.name not in ZIPS_THEMSELVES for p in plan if isinstance(p, Planned))
+    for suffix in ZIPS_THEMSELVES.values():
         (why,) = [s.reason for s in plan if isinstance(s, Skipped) and s.display.endswith(suffix)]
-        assert "unpack" in why.lower()
+        assert "nocontact import" in why and "unpack" in why.lower()
 
 
 @pytest.mark.parametrize("member", ["result.json", "message_1.json"])
@@ -118,7 +120,7 @@ def test_a_photo_in_a_download_is_said_to_travel_with_its_message(tmp_path: Path
 
 def test_a_zip_uploaded_to_the_app_reads_the_same_as_the_zip_on_disk(tmp_path: Path, exports: Path) -> None:
     """The app stores an upload encrypted first and reads the zip from the vault (nothing in plaintext)."""
-    from nocontact.blobsource import plan_upload
+    from nocontact.blobsource import Spooler, plan_uploads
     from nocontact.ingest import context_for_vault, import_planned
 
     archive = _zip_folder(exports, tmp_path / "download.zip")
@@ -131,7 +133,8 @@ def test_a_zip_uploaded_to_the_app_reads_the_same_as_the_zip_on_disk(tmp_path: P
             blob = uploaded.blobs.put_stream(f)
         ctx = context_for_vault(uploaded)
         got = _by_member([import_planned(uploaded, item, ctx)
-                          for item in plan_upload(uploaded.blobs, blob.name, "download.zip", blob.size)
+                          for item in plan_uploads(uploaded.blobs, [(blob.name, "download.zip", blob.size)],
+                                                   Spooler(uploaded))
                           if isinstance(item, Planned)], "download.zip!/download/")
         assert got == expected
         assert _files_kept(uploaded) == _files_kept(on_disk)
@@ -186,3 +189,75 @@ def test_a_photo_missed_by_reading_again_is_added_beside_its_message_by_the_next
     (third,) = [s for s in import_paths(new_vault, archive) if "caseydrummond" in s.source]
     assert third.added == 0 and third.attachments_added_later == 0
     assert len(_photos(new_vault)) == 2
+
+
+def _zip_of(out: Path, members: dict[str, Path | bytes]) -> Path:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            if isinstance(data, Path):
+                zf.write(data, name)
+            else:
+                zf.writestr(name, data)
+    return out
+
+
+def test_a_whatsapp_zip_inside_a_drive_download_imports_with_its_photos_and_leaves_no_copy(
+        tmp_path: Path, exports: Path, new_vault: Vault) -> None:
+    """An iPhone chat zip saved to a Drive folder comes back inside the folder's download zip."""
+    chat = exports / "WhatsApp Chat - Casey Drummond.zip"
+    drive = _zip_of(tmp_path / "Evidence-20261204T101500Z-001.zip", {"Evidence/" + chat.name: chat})
+    direct, _ = Vault.create(tmp_path / "direct", "correct horse", fast_kdf=True)
+    try:
+        (want,) = import_paths(with_case(direct), chat)
+        (got,) = import_paths(with_case(new_vault), drive)
+        assert got.source == f"{drive.name}!/Evidence/{chat.name}"
+        assert _figures(got) == _figures(want)  # same original (SHA-256), same records
+        assert _files_kept(new_vault) == _files_kept(direct) and any(_files_kept(new_vault).values())
+        report = verify_vault(new_vault)
+        assert report.ok and not report.notes
+        (again,) = import_paths(new_vault, drive)
+        assert again.added == 0
+    finally:
+        direct.close()
+
+
+def test_a_zip_three_deep_is_not_opened_and_says_why(tmp_path: Path, exports: Path, new_vault: Vault) -> None:
+    from nocontact.blobsource import Spooler
+
+    chat = exports / "WhatsApp Chat with Casey Drummond.txt"
+    inner = _zip_of(tmp_path / "inner.zip", {chat.name: chat})
+    middle = _zip_of(tmp_path / "middle.zip", {"Chats/inner.zip": inner, "Chats/sms.xml": exports / "sms-20260421093015.xml"})
+    outer = _zip_of(tmp_path / "outer.zip", {"middle.zip": middle})
+    spool = Spooler(new_vault)
+    plan = list(plan_sources([outer], spool=spool))
+    spool.discard()
+    assert [p.source.display for p in plan if isinstance(p, Planned)] == ["outer.zip!/middle.zip!/Chats/sms.xml"]
+    (skipped,) = [s for s in plan if isinstance(s, Skipped)]
+    assert skipped.display == "outer.zip!/middle.zip!/Chats/inner.zip"
+    assert skipped.reason.startswith("an archive inside an archive inside an archive is not opened")
+    assert not list(new_vault.blobs.names())  # the copy of middle.zip is gone
+
+
+def test_a_document_that_is_a_zip_inside_a_download_is_not_opened(tmp_path: Path, new_vault: Vault) -> None:
+    """A .docx or .xlsx is a zip: in a Takeout it is a document, not an export to walk through."""
+    from nocontact.blobsource import Spooler
+
+    download = _zip_of(tmp_path / "takeout.zip", {"Takeout/Drive/notes.docx": b"PK\x03\x04" + b"\x00" * 40})
+    (skipped,) = plan_sources([download], spool=Spooler(new_vault))
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith("a packed file")
+    assert not list(new_vault.blobs.names())
+
+
+def test_an_inner_zip_bomb_is_refused_after_its_encrypted_copy(tmp_path: Path, new_vault: Vault) -> None:
+    """The inner zip gets the same checks as any archive; its copy is removed after the refusal."""
+    from nocontact.blobsource import Spooler
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("chat.txt", b"\x00" * (64 * 1024**2))  # about 1000:1
+    outer = _zip_of(tmp_path / "outer.zip", {"bomb.zip": bomb})
+    spool = Spooler(new_vault)
+    (skipped,) = plan_sources([outer], spool=spool)
+    spool.discard()
+    assert isinstance(skipped, Skipped) and "zip bomb" in skipped.reason
+    assert not list(new_vault.blobs.names())

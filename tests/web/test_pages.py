@@ -138,6 +138,28 @@ def test_the_parts_of_a_split_download_chosen_together_keep_photos_across_parts(
         assert verify_vault(v).ok
 
 
+def test_an_uploaded_download_is_not_kept_twice_and_a_zip_inside_it_is_read(  # type: ignore[no-untyped-def]
+        unlocked: Web, tmp_path) -> None:
+    """The download's zip is removed once its exports are stored one by one; the chat zip inside it
+    is read from an encrypted copy and kept, as the original of its chat."""
+    import zipfile
+
+    files = samples(tmp_path / "s")
+    chat, telegram = files["WhatsApp Chat - Casey Drummond.zip"], files["result.json"]
+    download = tmp_path / "drive-download.zip"
+    with zipfile.ZipFile(download, "w") as zf:
+        zf.write(chat, f"Evidence/{chat.name}")
+        zf.write(telegram, f"Evidence/{telegram.name}")
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": (download.name, download.read_bytes(), "application/zip")})
+    assert r.status_code == 200
+    with unlocked.vault() as v:
+        displays = {d for (d,) in v.conn.execute("SELECT display FROM sources")}
+        assert {f"drive-download.zip!/Evidence/{chat.name}", "drive-download.zip!/Evidence/result.json"} <= displays
+        report = verify_vault(v)
+        assert report.ok and not report.notes  # neither the upload nor the copy of the chat zip is left over
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")

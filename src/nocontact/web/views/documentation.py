@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from nocontact.analysis import FLAGS
-from nocontact.blobsource import plan_uploads
+from nocontact.blobsource import Spooler, discard_unreferenced, plan_uploads
 from nocontact.ingest import Planned, context_for_vault, import_planned
 from nocontact.summary_rows import summary_rows
 from nocontact.support import triage_notes
@@ -83,22 +83,29 @@ async def upload(request: Request) -> Response:
     results, skipped, error = [], [], None
     ask_order: dict[str, str] | None = None  # the chat's first date read each way, when asking
     # Files chosen together are read together: the parts of a split download find each other's photos.
-    for item in plan_uploads(v.blobs, [(up.info.name, up.filename, up.info.size) for up in f.files]):
-        if not isinstance(item, Planned):
-            skipped.append(item)
-            continue
-        name = item.source.display
-        try:
-            results.append(import_planned(v, item, ctx))
-        except NeedsDateOrder as e:
-            error = _date_order_question(name, e.readings) or str(e)
-            ask_order = dict(e.readings) or {"DMY": "", "MDY": ""}
-        except (ImportFailed, VaultError) as e:
-            error = str(e)
-        except (OSError, sqlcipher3.Error) as e:  # the disk or the vault, not the file
-            error = (f"{name}: nocontact could not write it into the vault "
-                     f"({getattr(e, 'strerror', None) or e}). Nothing from it was added. If the "
-                     "disk is full, free some space and try again.")
+    # A zip inside one is read from an encrypted copy; the uploads and copies not kept as originals
+    # (a Takeout zip, say, whose exports are stored one by one) are removed afterwards.
+    spool = Spooler(v)
+    try:
+        for item in plan_uploads(v.blobs, [(up.info.name, up.filename, up.info.size) for up in f.files], spool):
+            if not isinstance(item, Planned):
+                skipped.append(item)
+                continue
+            name = item.source.display
+            try:
+                results.append(import_planned(v, item, ctx))
+            except NeedsDateOrder as e:
+                error = _date_order_question(name, e.readings) or str(e)
+                ask_order = dict(e.readings) or {"DMY": "", "MDY": ""}
+            except (ImportFailed, VaultError) as e:
+                error = str(e)
+            except (OSError, sqlcipher3.Error) as e:  # the disk or the vault, not the file
+                error = (f"{name}: nocontact could not write it into the vault "
+                         f"({getattr(e, 'strerror', None) or e}). Nothing from it was added. If the "
+                         "disk is full, free some space and try again.")
+    finally:
+        spool.discard()
+        discard_unreferenced(v, [up.info.name for up in f.files])
     imports = v.conn.execute("SELECT display, format, imported_at, inserted, already_in_vault FROM imports "
                              "ORDER BY id DESC LIMIT 10").fetchall()
     return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
