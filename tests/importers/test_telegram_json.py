@@ -17,7 +17,7 @@ from nocontact.case import Case, Person, case_from_json
 from nocontact.importers import identify
 from nocontact.importers._json_stream import MAX_DEPTH, XEscapeRepair, repair_x_escapes
 from nocontact.importers.base import ImportContext, SourceError
-from nocontact.importers.telegram_json import IMPORTERS, concat_text
+from nocontact.importers.telegram_json import BY_PEER, IMPORTERS, concat_text
 from nocontact.model import Problem, Record, format_utc
 from nocontact.samples import DEMO_BOUNDARY_UTC, DEMO_CASE
 from nocontact.sources import FileSource
@@ -43,7 +43,7 @@ EMPTY = ("This Telegram export is empty (0 bytes). Export it again from Telegram
          "the new result.json.")
 DEEP = (f"This Telegram export is nested more than {MAX_DEPTH} levels deep, which no real export is; "
         f"it was not read. If you did not change this file yourself, export it again.")
-NO_ID = ("This is a Telegram export of a single chat, which does not say which side is you. Tell nocontact "
+NO_ID = ("This is a Telegram export of a single group chat, which does not say which side is you. Tell nocontact "
          "your Telegram id and import again: it is the from_id next to your own messages in result.json, such "
          "as \"user123456789\" (a full export of all your Telegram data says it too). Add it with: nocontact me "
          "--telegram-id user123456789 (or in the case file, user.telegram_ids).")
@@ -152,10 +152,24 @@ def test_single_chat_export_uses_the_case_telegram_id_for_direction() -> None:
     assert recs[3].duration_s == 37
 
 
-def test_single_chat_export_without_the_person_id_asks_for_it() -> None:
-    """Without user.telegram_ids a single-chat export cannot be read and the error says what to add."""
+def test_a_single_personal_chat_without_the_person_id_is_read_by_its_peer() -> None:
+    """Telegram gives a personal chat the other person's id: without the person's own id in the
+    case, user<chat id> is them and every other sender is the person, as the case's id says."""
+    with_id = read_all(src(DATA / "single_chat.json"))[0]
+    recs, probs = read_all(src(DATA / "single_chat.json"), ImportContext(case=Case()))
+    assert probs == []
+    assert [(r.source_id, r.direction, r.sender) for r in recs] == [
+        (r.source_id, r.direction, r.sender) for r in with_id]
+    assert all(dict(r.extra)["direction_basis"] == BY_PEER for r in recs)
+    assert all("direction_basis" not in dict(r.extra) for r in with_id)
+
+
+def test_a_single_group_chat_without_the_person_id_asks_for_it(tmp_path: Path) -> None:
+    """In a group the chat's id names no person: which side is the person's cannot be told."""
+    chat = json.loads((DATA / "single_chat.json").read_text(encoding="utf-8"))
+    chat["type"] = "private_group"
     with pytest.raises(SourceError) as e:
-        read_all(src(DATA / "single_chat.json"), ImportContext(case=Case()))
+        read_all(write(tmp_path, json.dumps(chat)), ImportContext(case=Case()))
     assert str(e.value) == NO_ID
 
 

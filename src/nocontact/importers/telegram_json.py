@@ -10,8 +10,11 @@ Two layouts:
 * full export ``{"personal_information": {"user_id": N}, "chats": {"list": [chat...]},
   "left_chats": {"list": [...]}}``: the person's own id is ``personal_information.user_id``;
 * single-chat export: the chat object itself ``{"name", "type", "id", "messages": [...]}``. It
-  does not say who exported it, so the person's Telegram id must be in the case
-  (``user.telegram_ids``); otherwise a ``SourceError`` asks for it.
+  does not say who exported it, so the person's Telegram id comes from the case
+  (``user.telegram_ids``). Without it, a personal chat is still read: Telegram gives a personal
+  chat the other person's user id, so ``from_id`` ``user<chat id>`` is them and every other
+  sender is the person (each event says so in ``extra.direction_basis``); a single group chat
+  cannot be told apart that way, and a ``SourceError`` asks for the id.
 
 Why things are done as they are:
 
@@ -58,6 +61,8 @@ NAME = "telegram_desktop_json"
 WHAT = "Telegram export"
 
 _PERSONAL_TYPES = frozenset({"personal_chat", "bot_chat"})
+#: How direction was told in a single personal chat read without the person's id.
+BY_PEER = "the chat's id is the other person's (a personal chat); every other sender is you"
 _NOT_GROUP_TYPES = frozenset({"personal_chat", "bot_chat", "saved_messages"})
 _CHAT_TYPE_RE = re.compile(
     rb'"type"\s*:\s*"(personal_chat|bot_chat|saved_messages|private_group|private_supergroup|'
@@ -132,6 +137,9 @@ class _Reader:
         self.ctx = ctx
         self.f = f
         self.user_ids: frozenset[str] | None = None
+        #: a single-chat export read without the person's id: in a personal chat the chat's id is
+        #: the other person's, so every other sender is the person
+        self.by_peer = False
         self.full = False
         self.chat = _Chat()
         self.held: list[tuple[_Chat, int, dict[str, Any]]] = []
@@ -147,15 +155,19 @@ class _Reader:
         self.repeated: str | None = None
 
     def _case_ids(self) -> frozenset[str]:
+        """The person's ids from the case; empty when the case has none, and then a single
+        personal chat is read by its peer (``_convert``) and any other single chat is refused."""
         ids = frozenset(t if t.startswith("user") else f"user{t}" for t in self.ctx.case.user.telegram_ids)
-        if not ids:
-            raise SourceError(
-                "This is a Telegram export of a single chat, which does not say which side is you. "
-                "Tell nocontact your Telegram id and import again: it is the from_id next to your own "
-                "messages in result.json, such as \"user123456789\" (a full export of all your Telegram "
-                "data says it too). Add it with: nocontact me --telegram-id user123456789 (or in the case "
-                "file, user.telegram_ids).")
+        self.by_peer = not ids
         return ids
+
+    def _no_id(self) -> SourceError:
+        return SourceError(
+            "This is a Telegram export of a single group chat, which does not say which side is you. "
+            "Tell nocontact your Telegram id and import again: it is the from_id next to your own "
+            "messages in result.json, such as \"user123456789\" (a full export of all your Telegram "
+            "data says it too). Add it with: nocontact me --telegram-id user123456789 (or in the case "
+            "file, user.telegram_ids).")
 
     def run(self) -> Iterator[Record | Problem]:
         reader, evs = events(self.f, WHAT)
@@ -304,14 +316,22 @@ class _Reader:
         if isinstance(who, str) and who:
             sender = Identifier("telegram", who)
         assert self.user_ids is not None
-        outgoing = sender is not None and (sender.value if sender.value.startswith("user")
-                                           else f"user{sender.value}") in self.user_ids
         ctype = chat.type or ""
+        sender_id = None if sender is None else (sender.value if sender.value.startswith("user")
+                                                 else f"user{sender.value}")
+        if self.by_peer:
+            if ctype not in _PERSONAL_TYPES or chat.id is None:
+                raise self._no_id()
+            outgoing = sender_id is not None and sender_id != f"user{chat.id}"
+        else:
+            outgoing = sender_id is not None and sender_id in self.user_ids
         peers: tuple[Identifier, ...] = ()
         if ctype in _PERSONAL_TYPES and chat.id is not None:
             peers = (Identifier("telegram", f"user{chat.id}"),)
         is_group = ctype not in _NOT_GROUP_TYPES
         extra: list[tuple[str, str]] = [("chat_type", ctype)] if ctype else []
+        if self.by_peer:
+            extra.append(("direction_basis", BY_PEER))
         if self.repeated is not None:
             extra.append((REPEATED_KEY, self.repeated))
         for k, v in msg.items():
