@@ -114,6 +114,16 @@ def test_a_person_uses_the_app_from_unlock_to_quick_exit(server: tuple[str, Path
     pg.wait_for_selector("h1:has-text('Home')")
     pg.goto(f"{origin}/documentation")
     pg.set_input_files("#export-file", str(export))
+    # While the import runs, the page says so and the button cannot send the files twice (a
+    # submit event made in the page runs the same handler and navigates nowhere).
+    pg.evaluate("""document.querySelector('form[data-busy]').dispatchEvent(
+        new Event('submit', {bubbles: true, cancelable: true}))""")
+    pg.wait_for_function("document.querySelector('[data-busy-status]').textContent.startsWith('Importing')")
+    pg.wait_for_function("document.querySelector('form[data-busy] button[type=submit]').disabled")
+    assert pg.is_visible("[data-busy-status]")
+    _shot(pg, "02-documentation-importing")
+    pg.goto(f"{origin}/documentation")
+    pg.set_input_files("#export-file", str(export))
     pg.click("button:has-text('Import')")
     pg.wait_for_selector("#imported-h")
     assert "sms-20260421093015.xml" in pg.inner_text("main")

@@ -29,8 +29,23 @@
   document.addEventListener("submit", function (e) {
     if (e.target.id === "quick-exit") { blank(); return; }
     var msg = e.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+    if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
+    if (!e.defaultPrevented) { busy(e.target); }
   });
+  // A long form (an import of a big download) says it is working and is not sent twice; the
+  // quick exit stays live, since it is its own form.
+  function busy(form) {
+    var text = form.getAttribute("data-busy");
+    if (!text) { return; }
+    var status = form.querySelector("[data-busy-status]");
+    if (status) { status.textContent = text; status.hidden = false; }
+    form.setAttribute("aria-busy", "true");
+    window.setTimeout(function () {  // after the browser has taken the form's values
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        b.disabled = true;
+      });
+    }, 0);
+  }
   // Figures still being counted (derived.py): reload the page once they may be ready. No meta
   // refresh: a refresh the page itself asks for is what a hostile page would use, and tests forbid it.
   var wait = document.querySelector("[data-reload-after]");
