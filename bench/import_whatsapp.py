@@ -217,14 +217,30 @@ def child_vault_rows(path: Path) -> dict[str, Any]:
     return {"messages": n, "seconds": timed, "cpu": cpu, "rss_mb": _rss_mb()}
 
 
+def _encrypted_table(folder: str, columns: str) -> Any:
+    """A fresh SQLCipher database keyed as the vault keys its own (a raw random key, WAL), with one
+    table ``m(id INTEGER PRIMARY KEY, <columns>)``."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(Path(folder) / "m.db"), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{os.urandom(32).hex()}'\"")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"CREATE TABLE m(id INTEGER PRIMARY KEY, {columns})")
+    return conn
+
+
+def _insert_all(conn: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    conn.execute("BEGIN")
+    conn.executemany(sql, rows)
+    conn.execute("COMMIT")
+
+
 def child_min_row(path: Path) -> dict[str, Any]:
     """(g): one encrypted row per message and nothing else: time, author and text, parsed untimed,
     inserted into a fresh SQLCipher database keyed as the vault keys its own (WAL, no index, no
     hash, one transaction, one ``executemany``). The vault encrypts its whole database, and every
     report, page and export reads events as rows; this is what storing a message as a row costs
     before any of the vault's own work."""
-    import sqlcipher3
-
     from nocontact.importers.whatsapp import WhatsAppTxtImporter
     from nocontact.model import Record
     from nocontact.sources import FileSource
@@ -233,14 +249,9 @@ def child_min_row(path: Path) -> dict[str, Any]:
             for r in WhatsAppTxtImporter().read(FileSource(path, path.parent, path.name), _ctx())
             if isinstance(r, Record)]
     with tempfile.TemporaryDirectory(prefix="nocontact-bench-minrow-") as tmp:
-        conn = sqlcipher3.connect(str(Path(tmp) / "rows.db"), isolation_level=None)
-        conn.execute(f"PRAGMA key = \"x'{os.urandom(32).hex()}'\"")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("CREATE TABLE m(id INTEGER PRIMARY KEY, utc TEXT, author TEXT, body TEXT)")
+        conn = _encrypted_table(tmp, "utc TEXT, author TEXT, body TEXT")
         t0, c0 = time.perf_counter(), time.process_time()
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO m(utc, author, body) VALUES (?, ?, ?)", rows)
-        conn.execute("COMMIT")
+        _insert_all(conn, "INSERT INTO m(utc, author, body) VALUES (?, ?, ?)", rows)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         conn.close()
     return {"messages": len(rows), "seconds": seconds, "cpu": cpu, "rss_mb": _rss_mb()}
@@ -257,24 +268,17 @@ def child_least(path: Path) -> dict[str, Any]:
     import hashlib
     import re
 
-    import sqlcipher3
-
     header = re.compile(r"^(\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}[\u202f ][AP]M) - ([^:\n]+): ", re.M)
     sha = hashlib.sha256
     with tempfile.TemporaryDirectory(prefix="nocontact-bench-least-") as tmp:
-        conn = sqlcipher3.connect(str(Path(tmp) / "least.db"), isolation_level=None)
-        conn.execute(f"PRAGMA key = \"x'{os.urandom(32).hex()}'\"")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("CREATE TABLE m(id INTEGER PRIMARY KEY, utc TEXT, author TEXT, body TEXT, hash TEXT)")
+        conn = _encrypted_table(tmp, "utc TEXT, author TEXT, body TEXT, hash TEXT")
         t0, c0 = time.perf_counter(), time.process_time()
         with open(path, encoding="utf-8", newline="\n") as f:
             parts = header.split(f.read())
         fields = iter(parts[1:])
         rows = [(t, a, b, sha(f"{t}\x00{a}\x00{b}".encode()).hexdigest())
                 for t, a, b in zip(fields, fields, fields, strict=True)]
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO m(utc, author, body, hash) VALUES (?, ?, ?, ?)", rows)
-        conn.execute("COMMIT")
+        _insert_all(conn, "INSERT INTO m(utc, author, body, hash) VALUES (?, ?, ?, ?)", rows)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         conn.close()
     return {"messages": len(rows), "seconds": seconds, "cpu": cpu, "rss_mb": _rss_mb()}

@@ -17,7 +17,7 @@ from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped, plan_source, plan_together
 from nocontact.sources import ArchiveError, Source
 from nocontact.vault.blobs import BlobStore
-from nocontact.vault.importing import ImportFailed, ImportSummary, import_source
+from nocontact.vault.importing import ImportFailed, ImportSummary, drop_unreferenced, import_source
 from nocontact.vault.store import Vault
 
 __all__ = ["BlobSource", "Spooler", "discard_unreferenced", "plan_upload", "plan_uploads", "reimport_stored",
@@ -74,10 +74,7 @@ def discard_unreferenced(vault: Vault, blobs: list[str]) -> None:
     """Remove the stored copies in ``blobs`` that no original or attachment names (an uploaded or
     spooled download once its exports are imported from it)."""
     for name in blobs:
-        used = vault.conn.execute("SELECT 1 FROM sources WHERE blob = ? UNION SELECT 1 FROM attachments "
-                                  "WHERE blob = ?", (name, name)).fetchone()
-        if not used:
-            vault.blobs.path_for(name).unlink(missing_ok=True)
+        drop_unreferenced(vault, name)
 
 
 def plan_upload(store: BlobStore, blob: str, display: str, size: int) -> Iterator[Planned | Skipped]:

@@ -21,7 +21,7 @@ from nocontact.importers.typedstream import encode_attributed_string
 from nocontact.model import Identifier, Problem, Record
 from nocontact.samples import DEMO_BOUNDARY_UTC, DEMO_CASE
 from nocontact.samples.imessage import SCHEMA, apple_ns, write_sample
-from nocontact.sources import FileSource, zip_members
+from nocontact.sources import FileSource, ZipMemberSource, zip_members
 from tests.support import (
     assert_matches_expected,
     case_from_expected,
@@ -213,18 +213,27 @@ def test_damaged_attributed_body_falls_back_with_a_problem(tmp_path: Path) -> No
     assert probs[0].message.endswith("the text was recovered by a byte search.")
 
 
-def test_database_inside_a_zip_is_read_in_memory(tmp_path: Path) -> None:
-    """A chat.db inside an archive (no path on disk) gives the same records via deserialize."""
+def _zipped_chat(tmp_path: Path, *, wal: bool = False, messages: bool = True,
+                 name: str = "Library/Messages/chat.db") -> ZipMemberSource:
+    """A small chat.db (one message "hi" unless ``messages`` is false) inside backup.zip."""
     p, con = _db(tmp_path)
     _basic(con)
-    _msg(con, 1, date=700_000_000)
-    con.execute("PRAGMA journal_mode=WAL")
+    if messages:
+        _msg(con, 1, date=700_000_000)
+    if wal:
+        con.execute("PRAGMA journal_mode=WAL")
     con.commit()
     con.close()
     z = tmp_path / "backup.zip"
     with zipfile.ZipFile(z, "w") as zf:
-        zf.write(p, "Library/Messages/chat.db")
+        zf.write(p, name)
     (member,) = zip_members(z, "backup.zip")
+    return member
+
+
+def test_database_inside_a_zip_is_read_in_memory(tmp_path: Path) -> None:
+    """A chat.db inside an archive (no path on disk) gives the same records via deserialize."""
+    member = _zipped_chat(tmp_path, wal=True)
     recs, probs = _read(member)
     assert [r.body for r in recs] == ["hi"] and probs == []
 
@@ -235,15 +244,7 @@ def test_database_inside_a_zip_is_recognised_from_its_first_pages_and_loaded_onc
     load it into memory a first time, only reading it does."""
     import nocontact.importers.imessage_chatdb as mod
 
-    p, con = _db(tmp_path)
-    _basic(con)
-    _msg(con, 1, date=700_000_000)
-    con.commit()
-    con.close()
-    z = tmp_path / "backup.zip"
-    with zipfile.ZipFile(z, "w") as zf:
-        zf.write(p, "Library/Messages/chat.db")
-    (member,) = zip_members(z, "backup.zip")
+    member = _zipped_chat(tmp_path)
     loads = []
     real_open = mod._open
     monkeypatch.setattr(mod, "_open", lambda source: loads.append(source.display) or real_open(source))
@@ -257,14 +258,7 @@ def test_database_inside_a_zip_whose_schema_is_past_the_first_pages_is_still_rec
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import nocontact.importers.imessage_chatdb as mod
 
-    p, con = _db(tmp_path)
-    _basic(con)
-    con.commit()
-    con.close()
-    z = tmp_path / "backup.zip"
-    with zipfile.ZipFile(z, "w") as zf:
-        zf.write(p, "chat.db")
-    (member,) = zip_members(z, "backup.zip")
+    member = _zipped_chat(tmp_path, messages=False, name="chat.db")
     monkeypatch.setattr(mod, "SCHEMA_SNIFF_BYTES", 16)  # the names are not in what is searched first
     match = ChatDbImporter().sniff(member, member.head())
     assert match is not None and match.confidence == 90

@@ -46,7 +46,8 @@ from nocontact.vault.events import (
 from nocontact.vault.journal import MerkleRoot
 from nocontact.vault.store import Vault, utc_now
 
-__all__ = ["ZONE_FROM_CONTEXT", "ImportFailed", "ImportSummary", "NeedsDateOrder", "ReadBefore", "import_source", "read_before"]
+__all__ = ["ZONE_FROM_CONTEXT", "ImportFailed", "ImportSummary", "NeedsDateOrder", "ReadBefore", "drop_unreferenced",
+           "import_source", "read_before"]
 
 Progress = Callable[[int, int, int], None]  # (bytes read, total bytes, records read)
 
@@ -568,7 +569,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
         stored_blob = storing.wait()
         attachments.close()
         for name in [*([stored_blob.name] if stored_blob else []), *created]:
-            _drop_unreferenced(vault, name)
+            drop_unreferenced(vault, name)
         raise
     finally:
         attachments.close()
@@ -703,8 +704,9 @@ def _failure_text(display: str, message: str, position: str) -> str:
     return text
 
 
-def _drop_unreferenced(vault: Vault, blob: str) -> None:
-    """After a failed import, remove the original's blob unless something already referenced it."""
+def drop_unreferenced(vault: Vault, blob: str) -> None:
+    """Remove a stored file unless an original or an attachment names it: the original of a failed
+    import, or an upload or spooled zip once the exports in it are stored one by one."""
     try:
         used = vault.conn.execute("SELECT 1 FROM sources WHERE blob = ? UNION SELECT 1 FROM attachments "
                                   "WHERE blob = ?", (blob, blob)).fetchone()
