@@ -261,3 +261,24 @@ def test_an_inner_zip_bomb_is_refused_after_its_encrypted_copy(tmp_path: Path, n
     spool.discard()
     assert isinstance(skipped, Skipped) and "zip bomb" in skipped.reason
     assert not list(new_vault.blobs.names())
+
+
+@pytest.mark.parametrize(("member", "why"), [
+    ("../../outside.txt", "tries to write outside itself"),
+    ("/etc/passwd", "absolute path"),
+])
+def test_an_inner_zip_that_escapes_is_refused_and_leaves_nothing(
+        tmp_path: Path, new_vault: Vault, member: str, why: str) -> None:
+    """The inner zip is walked with every check the outer one gets, and refused whole."""
+    from nocontact.blobsource import Spooler
+
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr(zipfile.ZipInfo(member), b"x")
+        zf.writestr("chat.txt", b"01/02/2026, 10:00 - Casey Drummond: hi\n")
+    outer = _zip_of(tmp_path / "outer.zip", {"inner.zip": inner})
+    spool = Spooler(new_vault)
+    (skipped,) = plan_sources([outer], spool=spool)
+    spool.discard()
+    assert isinstance(skipped, Skipped) and skipped.display == "outer.zip!/inner.zip" and why in skipped.reason
+    assert not list(new_vault.blobs.names()) and not (tmp_path.parent / "outside.txt").exists()
