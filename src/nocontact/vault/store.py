@@ -268,8 +268,9 @@ class Vault:
                 self.append_journal("migration", {"applied": applied})
 
     def reader(self) -> Vault:
-        """A second handle on this vault with its own database connection, for reading on another
-        thread (the app counts figures in the background); it never takes the writer lock.
+        """A second handle on this vault with its own database connection, for work on another
+        thread: the app counts figures in the background (reads only, never the writer lock) and
+        imports on a worker thread (its writes take the writer lock like any other handle's).
         Close it when done; closing it leaves this handle open."""
         r = copy.copy(self)
         r.conn = self._connect(self.db_key)

@@ -21,7 +21,8 @@ from starlette.routing import Route
 
 from nocontact.analysis import FLAGS
 from nocontact.blobsource import Spooler, discard_unreferenced, plan_uploads
-from nocontact.ingest import Planned, context_for_vault, import_planned
+from nocontact.importers.base import ImportContext
+from nocontact.ingest import Planned, Skipped, context_for_vault, import_planned
 from nocontact.summary_rows import summary_rows
 from nocontact.support import triage_notes
 from nocontact.vault.events import (
@@ -32,9 +33,10 @@ from nocontact.vault.events import (
     insert_event,
     manual_row,
 )
-from nocontact.vault.importing import ImportFailed, NeedsDateOrder
-from nocontact.vault.store import VaultError
+from nocontact.vault.importing import ImportFailed, ImportSummary, NeedsDateOrder
+from nocontact.vault.store import Vault, VaultError
 from nocontact.web import figures
+from nocontact.web.background import off_the_loop
 from nocontact.web.download import blob_download, display_name
 from nocontact.web.pages import (
     Refused,
@@ -80,14 +82,35 @@ async def upload(request: Request) -> Response:
         raise Refused("Choose an export file to import.")
     order = f.get("date_order").upper()
     ctx = context_for_vault(v, date_order=order if order in ("DMY", "MDY") else None)
-    results, skipped, error = [], [], None
-    ask_order: dict[str, str] | None = None  # the chat's first date read each way, when asking
+    uploads = [(up.info.name, up.filename, up.info.size) for up in f.files]
+    outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx))
+    s = session_of(request)
+    if s.vault is not v:  # locked (quick exit, idle) while the import ran: it finished all the same
+        return redirect(request, "/unlock")
+    results, skipped, error, ask_order = outcome
+    imports = v.conn.execute("SELECT display, format, imported_at, inserted, already_in_vault FROM imports "
+                             "ORDER BY id DESC LIMIT 10").fetchall()
+    return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
+                  channels=INCIDENT_CHANNELS, zone=current_case(v).source_timezone or "UTC", results=results,
+                  result_rows=summary_rows(results), skipped=skipped, error=error, recorded=None,
+                  ask_order=ask_order)
+
+
+def _import_uploads(v: Vault, uploads: list[tuple[str, str, int]], ctx: ImportContext
+                    ) -> tuple[list[ImportSummary], list[Skipped], str | None, dict[str, str] | None]:
+    """Import files uploaded together (on a worker thread, ``off_the_loop``): what was imported,
+    what was skipped and why, the error to show, and the readings of a chat whose dates read
+    both ways (to ask how the phone writes dates)."""
+    results: list[ImportSummary] = []
+    skipped: list[Skipped] = []
+    error: str | None = None
+    ask_order: dict[str, str] | None = None
     # Files chosen together are read together: the parts of a split download find each other's photos.
     # A zip inside one is read from an encrypted copy; the uploads and copies not kept as originals
     # (a Takeout zip, say, whose exports are stored one by one) are removed afterwards.
     spool = Spooler(v)
     try:
-        for item in plan_uploads(v.blobs, [(up.info.name, up.filename, up.info.size) for up in f.files], spool):
+        for item in plan_uploads(v.blobs, uploads, spool):
             if not isinstance(item, Planned):
                 skipped.append(item)
                 continue
@@ -105,13 +128,8 @@ async def upload(request: Request) -> Response:
                          "disk is full, free some space and try again.")
     finally:
         spool.discard()
-        discard_unreferenced(v, [up.info.name for up in f.files])
-    imports = v.conn.execute("SELECT display, format, imported_at, inserted, already_in_vault FROM imports "
-                             "ORDER BY id DESC LIMIT 10").fetchall()
-    return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
-                  channels=INCIDENT_CHANNELS, zone=current_case(v).source_timezone or "UTC", results=results,
-                  result_rows=summary_rows(results), skipped=skipped, error=error, recorded=None,
-                  ask_order=ask_order)
+        discard_unreferenced(v, [blob for blob, _name, _size in uploads])
+    return results, skipped, error, ask_order
 
 
 def _date_order_question(filename: str, readings: tuple[tuple[str, str], ...]) -> str | None:

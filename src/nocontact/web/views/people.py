@@ -21,7 +21,8 @@ from nocontact.ingest import context_for_vault
 from nocontact.summary_rows import summary_rows
 from nocontact.vault.events import current_case, save_case
 from nocontact.vault.importing import ImportSummary
-from nocontact.web.pages import Refused, form, redirect, render, vault_of, writable_vault
+from nocontact.web.background import off_the_loop
+from nocontact.web.pages import Refused, form, redirect, render, session_of, vault_of, writable_vault
 
 __all__ = ["KINDS", "ROUTES"]
 
@@ -124,13 +125,12 @@ async def timezone(request: Request) -> Response:
 async def again(request: Request) -> Response:
     await form(request)
     v = writable_vault(request)
-    results: list[ImportSummary] = []
-    failed: list[tuple[str, str]] = []
-    for item in reimport_stored(v, context_for_vault(v)):
-        if isinstance(item, ImportSummary):
-            results.append(item)
-        else:
-            failed.append(item)
+    ctx = context_for_vault(v)
+    outcome = await off_the_loop(v, lambda h: list(reimport_stored(h, ctx)))  # minutes, for many exports
+    if session_of(request).vault is not v:  # locked meanwhile: the reading finished all the same
+        return redirect(request, "/unlock")
+    results = [item for item in outcome if isinstance(item, ImportSummary)]
+    failed = [item for item in outcome if not isinstance(item, ImportSummary)]
     case = current_case(v)
     return render(request, "people.html", me=_rows(case.user), them=_rows(case.ex), kinds=KINDS,
                   zone=case.source_timezone, zones=_ZONES, saved=None, results=results,

@@ -1,0 +1,88 @@
+"""An import started in the app runs off the event loop: the app keeps answering meanwhile.
+
+A big download takes minutes to import. The pages, the lock and the quick exit must still answer
+while it runs, and an import whose page was locked meanwhile still lands whole.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import nocontact.web.views.documentation as documentation
+from nocontact.vault.verify import verify_vault
+from tests.vault.helpers import samples
+from tests.web.conftest import Web
+
+CHAT = "WhatsApp Chat with Casey Drummond.txt"
+
+
+class Held:
+    """Holds every import at its start until released (released anyway after 20 s, so a test that
+    fails cannot hang the suite)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        real: Callable[..., Any] = documentation.import_planned
+
+        def held(*args: Any, **kw: Any) -> Any:
+            self.started.set()
+            self.release.wait(20)
+            return real(*args, **kw)
+
+        monkeypatch.setattr(documentation, "import_planned", held)
+
+
+def _in_thread(call: Callable[[], httpx.Response]) -> tuple[threading.Thread, list[httpx.Response]]:
+    out: list[httpx.Response] = []
+    t = threading.Thread(target=lambda: out.append(call()), daemon=True)
+    t.start()
+    return t, out
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
+    h = Held(monkeypatch)
+    yield h
+    h.release.set()
+
+
+def _upload(unlocked: Web, chat: Path) -> httpx.Response:
+    return unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                                files={"file": (chat.name, chat.read_bytes(), "text/plain")})
+
+
+def test_pages_answer_while_an_import_runs(unlocked: Web, held: Held, tmp_path: Path) -> None:
+    chat = samples(tmp_path / "s")[CHAT]
+    importing, done = _in_thread(lambda: _upload(unlocked, chat))
+    assert held.started.wait(10)
+    page, answered = _in_thread(lambda: unlocked.client.get("/documentation/timeline"))
+    page.join(10)
+    assert answered and answered[0].status_code == 200  # answered while the import is held
+    assert not done  # and the import is still running
+    held.release.set()
+    importing.join(20)
+    assert done[0].status_code == 200 and CHAT in done[0].text and " added" in done[0].text
+
+
+def test_a_quick_exit_during_an_import_answers_at_once_and_the_import_still_lands_whole(
+        unlocked: Web, held: Held, tmp_path: Path) -> None:
+    chat = samples(tmp_path / "s")[CHAT]
+    importing, done = _in_thread(lambda: _upload(unlocked, chat))
+    assert held.started.wait(10)
+    leaving, left = _in_thread(lambda: unlocked.client.post("/lock", data={"csrf": unlocked.csrf, "exit": "1"}))
+    leaving.join(10)
+    assert left and left[0].url.path == "/neutral"
+    held.release.set()
+    importing.join(20)
+    assert done and done[0].url.path == "/unlock"  # the page that asked is locked: no results on screen
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM sources WHERE display = ?", (CHAT,)).fetchone()[0] == 1
+        report = verify_vault(v)
+        assert report.ok and not report.notes
