@@ -15,9 +15,10 @@ from starlette.routing import Route
 from nocontact.bundle.build import BundleOptions
 from nocontact.eventlog import event_dicts, write_csv
 from nocontact.vault.events import current_boundary, current_case, iter_events
+from nocontact.web.background import off_the_loop
 from nocontact.web.bundling import bundle_bytes
 from nocontact.web.download import bytes_download
-from nocontact.web.pages import Refused, form, render, session_of, vault_of
+from nocontact.web.pages import Refused, form, redirect, render, session_of, vault_of
 from nocontact.web.resources import COUNTRIES, country_data, default_country
 
 __all__ = ["ROUTES", "bundle_name"]
@@ -34,7 +35,10 @@ async def report(request: Request) -> Response:
     await form(request)
     from nocontact.report import report_pdf_bytes
 
-    data, _ = report_pdf_bytes(vault_of(request))
+    v = vault_of(request)
+    data, _ = await off_the_loop(v, report_pdf_bytes)  # seconds to a minute: the app keeps answering
+    if session_of(request).vault is not v:  # locked meanwhile (quick exit): the report is not shown
+        return redirect(request, "/unlock")
     return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="report.pdf"'})
 
@@ -60,7 +64,10 @@ async def bundle(request: Request) -> Response:
     if session_of(request).helper is not None:
         raise Refused("A helper account cannot make an evidence bundle.", 403)
     name = bundle_name()
-    data = bundle_bytes(v, name, BundleOptions(include_report=f.get("include_report", "") == "1"))
+    opts = BundleOptions(include_report=f.get("include_report", "") == "1")
+    data = await off_the_loop(v, lambda h: bundle_bytes(h, name, opts))
+    if session_of(request).vault is not v:  # locked meanwhile (quick exit): the bundle is not sent
+        return redirect(request, "/unlock")
     return bytes_download(data, name)
 
 

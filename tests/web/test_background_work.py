@@ -1,7 +1,8 @@
-"""An import started in the app runs off the event loop: the app keeps answering meanwhile.
+"""Long work started in the app (an import, a report) runs off the event loop: the app keeps answering.
 
-A big download takes minutes to import. The pages, the lock and the quick exit must still answer
-while it runs, and an import whose page was locked meanwhile still lands whole.
+A big download takes minutes to import, a report of a long case up to a minute to draw. The
+pages, the lock and the quick exit must still answer meanwhile; an import whose page was locked
+meanwhile still lands whole, and a report asked for before a quick exit is not shown after it.
 """
 
 from __future__ import annotations
@@ -23,20 +24,20 @@ CHAT = "WhatsApp Chat with Casey Drummond.txt"
 
 
 class Held:
-    """Holds every import at its start until released (released anyway after 20 s, so a test that
-    fails cannot hang the suite)."""
+    """Holds every call of ``owner.name`` at its start until released (released anyway after 20 s,
+    so a test that fails cannot hang the suite)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
         self.started = threading.Event()
         self.release = threading.Event()
-        real: Callable[..., Any] = documentation.import_planned
+        real: Callable[..., Any] = getattr(owner, name)
 
         def held(*args: Any, **kw: Any) -> Any:
             self.started.set()
             self.release.wait(20)
             return real(*args, **kw)
 
-        monkeypatch.setattr(documentation, "import_planned", held)
+        monkeypatch.setattr(owner, name, held)
 
 
 def _in_thread(call: Callable[[], httpx.Response]) -> tuple[threading.Thread, list[httpx.Response]]:
@@ -48,7 +49,16 @@ def _in_thread(call: Callable[[], httpx.Response]) -> tuple[threading.Thread, li
 
 @pytest.fixture
 def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
-    h = Held(monkeypatch)
+    h = Held(monkeypatch, documentation, "import_planned")
+    yield h
+    h.release.set()
+
+
+@pytest.fixture
+def held_report(monkeypatch: pytest.MonkeyPatch) -> Iterator[Held]:
+    import nocontact.report
+
+    h = Held(monkeypatch, nocontact.report, "report_pdf_bytes")
     yield h
     h.release.set()
 
@@ -86,3 +96,18 @@ def test_a_quick_exit_during_an_import_answers_at_once_and_the_import_still_land
         assert v.conn.execute("SELECT count(*) FROM sources WHERE display = ?", (CHAT,)).fetchone()[0] == 1
         report = verify_vault(v)
         assert report.ok and not report.notes
+
+
+def test_a_report_being_drawn_does_not_hold_the_app_and_is_not_shown_after_a_quick_exit(
+        unlocked: Web, held_report: Held) -> None:
+    drawing, drawn = _in_thread(lambda: unlocked.client.post("/legal/report", data={"csrf": unlocked.csrf}))
+    assert held_report.started.wait(10)
+    page, answered = _in_thread(lambda: unlocked.client.get("/"))
+    page.join(10)
+    assert answered and answered[0].status_code == 200
+    leaving, left = _in_thread(lambda: unlocked.client.post("/lock", data={"csrf": unlocked.csrf, "exit": "1"}))
+    leaving.join(10)
+    assert left and left[0].url.path == "/neutral"
+    held_report.release.set()
+    drawing.join(30)
+    assert drawn and drawn[0].url.path == "/unlock" and drawn[0].headers["content-type"].startswith("text/html")
