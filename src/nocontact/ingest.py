@@ -19,7 +19,8 @@ from nocontact.vault.events import current_case
 from nocontact.vault.importing import ImportSummary, Progress, import_source
 from nocontact.vault.store import Vault
 
-__all__ = ["MEDIA_REASON", "Planned", "Skipped", "context_for_vault", "Spool", "plan_source", "plan_sources", "plan_together"]
+__all__ = ["MEDIA_REASON", "Planned", "Skipped", "Spool", "context_for_vault", "plan_source", "plan_sources",
+           "plan_together"]
 
 
 @dataclass(frozen=True)
