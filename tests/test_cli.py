@@ -134,6 +134,8 @@ class TestImportAndEvents:
         assert summary["format"] == "whatsapp_ios_zip" and summary["added"] > 0
         checked = cli("verify")
         assert checked.code == 0 and "belong to no event" not in checked.out + checked.err
+        again = cli("import", str(download))  # the person is told what the wait is for
+        assert again.code == 0 and f"Opening {download.name}!/Evidence/{chat.name}" in " ".join(again.err.split())
 
     def test_events_export_jsonl_and_csv(self, cli, ready: Path, env: Path) -> None:  # type: ignore[no-untyped-def]
         """The events export carries the documented fields; CSV has a header and one row per event."""

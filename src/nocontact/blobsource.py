@@ -8,7 +8,7 @@ member, after the same archive checks the CLI applies (``nocontact.ingest.plan_s
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
@@ -55,11 +55,14 @@ class Spooler:
     imported from it are stored as originals of their own, as from any zip.
     """
 
-    def __init__(self, vault: Vault) -> None:
+    def __init__(self, vault: Vault, on_copy: Callable[[Source], None] | None = None) -> None:
         self._vault = vault
+        self._on_copy = on_copy
         self.blobs: list[str] = []
 
     def __call__(self, src: Source) -> Source:
+        if self._on_copy is not None:  # a big inner zip takes a while to copy: say what is happening
+            self._on_copy(src)
         with src.open() as f:
             info = self._vault.blobs.put_stream(f)  # durable: an import may name this very blob
         self.blobs.append(info.name)

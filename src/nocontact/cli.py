@@ -385,7 +385,10 @@ def import_(paths: Annotated[list[Path] | None, typer.Argument(help="Export file
         failures = 0
         summaries = []
         skipped = []
-        spool = Spooler(v)  # a zip inside a zip is read from an encrypted copy, removed after
+        # A zip inside a zip is read from an encrypted copy, removed after.
+        spool = Spooler(v, None if as_json else lambda src: err.print(
+            f"Opening {escape(src.display)} ({src.size:,} bytes): a zip inside the download, copied into the "
+            "vault encrypted to be read, and removed afterwards."))
         try:
             for item in plan_sources(paths, format, spool):
                 if not isinstance(item, Planned):
