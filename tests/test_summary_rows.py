@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nocontact.summary_rows import summary_rows
+from nocontact.ingest import MEDIA_REASON, Skipped
+from nocontact.summary_rows import skipped_rows, summary_rows
 from nocontact.vault.importing import ImportSummary
 
 
@@ -38,3 +39,23 @@ def test_files_of_two_formats_in_one_folder_stay_apart() -> None:
     rows = summary_rows(sms + calls)
     assert [(r.source, r.format) for r in rows] == [("backup/ (20 files)", "sms_backup_restore_sms"),
                                                     ("backup/ (20 files)", "sms_backup_restore_calls")]
+
+
+def _skip(display: str, reason: str) -> Skipped:
+    return Skipped(display, reason)
+
+
+def test_a_few_files_not_imported_are_named_each_with_its_reason() -> None:
+    rows = skipped_rows([_skip("a.jpg", MEDIA_REASON), _skip("notes.txt", "not an export")])
+    assert [(r.place, r.reason) for r in rows] == [("a.jpg", MEDIA_REASON), ("notes.txt", "not an export")]
+
+
+def test_thousands_of_photos_not_imported_by_themselves_are_one_line_per_reason() -> None:
+    """A Facebook download's photos would bury the one file whose reason matters."""
+    photos = [_skip(f"fb.zip!/messages/inbox/t{i % 300}/photos/{i}.jpg", MEDIA_REASON) for i in range(5000)]
+    odd = _skip("fb.zip!/messages/inbox/t1/message_1.json", "this Messenger file is cut off")
+    rows = skipped_rows([*photos[:10], odd, *photos[10:]])
+    assert [(len(r.files), r.reason) for r in rows] == [(5000, MEDIA_REASON), (1, "this Messenger file is cut off")]
+    assert rows[0].place == ("5,000 files, such as fb.zip!/messages/inbox/t0/photos/0.jpg, "
+                             "fb.zip!/messages/inbox/t1/photos/1.jpg")
+    assert rows[1].place == "fb.zip!/messages/inbox/t1/message_1.json"

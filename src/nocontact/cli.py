@@ -26,7 +26,7 @@ from nocontact import __version__
 from nocontact.case import CaseError, case_from_json, split_telegram
 from nocontact.importers import UnknownFormat
 from nocontact.sources import ArchiveError
-from nocontact.summary_rows import summary_rows
+from nocontact.summary_rows import skipped_rows, summary_rows
 from nocontact.textsafety import terminal_text
 from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import Vault, VaultError
@@ -522,11 +522,10 @@ def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 
             out.print(f"{again} {'record was' if again == 1 else 'records were'} already in the vault and "
                       f"{'was' if again == 1 else 'were'} not added again.")
     if skipped:
-        out.print(f"Not imported by themselves: {len(skipped)} file(s), each with the reason:")
-        for sk in skipped[:20]:
-            out.print(f"  {escape(terminal_text(sk.display))}: {escape(terminal_text(sk.reason))}")
-        if len(skipped) > 20:
-            out.print(f"  ... and {len(skipped) - 20} more")
+        out.print(f"Not imported by themselves: {len(skipped):,} file(s), with the reason"
+                  + (" (import --json lists every file):" if len(skipped) > 10 else ":"))
+        for sk in skipped_rows(skipped):
+            out.print(f"  {escape(terminal_text(sk.place))}: {escape(terminal_text(sk.reason))}")
     if not summaries and not skipped and not failed:
         out.print("Nothing to import there.")
 

@@ -3,17 +3,19 @@
 A Google Takeout holds one Voice file per call or text thread, thousands of them: a table with
 a row each buries the few lines a person needs. Past ``limit`` files, files of one format in
 one folder become one row ("Takeout/Voice/Calls/ (1,204 files)") with their figures added up;
-``import --json`` still says everything file by file.
+``import --json`` still says everything file by file. The files not imported fold the same way,
+by reason: a Facebook download's thousands of photos are one line, not thousands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from nocontact.vault.importing import ImportSummary
 
-__all__ = ["SummaryRow", "summary_rows"]
+__all__ = ["SkipRow", "SummaryRow", "skipped_rows", "summary_rows"]
 
 
 @dataclass
@@ -59,4 +61,32 @@ def summary_rows(summaries: Iterable[ImportSummary], limit: int = 25) -> list[Su
     for (place, _fmt), row in rows.items():
         if row.files > 1:
             row.source = f"{place or './'} ({row.files:,} files)"
+    return list(rows.values())
+
+
+@dataclass
+class SkipRow:
+    """Files not imported for one reason: one file, or past a limit every file with that reason."""
+
+    reason: str
+    files: list[str]
+
+    @property
+    def place(self) -> str:
+        """The file, or how many files with the first two named ("1,204 files, such as a.jpg, b.jpg")."""
+        if len(self.files) == 1:
+            return self.files[0]
+        named = ", ".join(self.files[:2])
+        return f"{len(self.files):,} files, such as {named}"
+
+
+def skipped_rows(skipped: Iterable[Any], limit: int = 10) -> list[SkipRow]:
+    """A row per skipped file (``display`` and ``reason``), or past ``limit`` files a row per
+    reason, in first-seen order."""
+    items = list(skipped)
+    if len(items) <= limit:
+        return [SkipRow(k.reason, [k.display]) for k in items]
+    rows: dict[str, SkipRow] = {}
+    for k in items:
+        rows.setdefault(k.reason, SkipRow(k.reason, [])).files.append(k.display)
     return list(rows.values())
