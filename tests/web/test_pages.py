@@ -160,6 +160,20 @@ def test_an_uploaded_download_is_not_kept_twice_and_a_zip_inside_it_is_read(  # 
         assert report.ok and not report.notes  # neither the upload nor the copy of the chat zip is left over
 
 
+def test_many_files_not_imported_show_as_one_line_per_reason(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    download = tmp_path / "photos.zip"
+    with zipfile.ZipFile(download, "w") as zf:
+        for i in range(30):
+            zf.writestr(f"DCIM/IMG_{i:04}.jpg", b"\xff\xd8\xff\xe0 not really a photo")
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": (download.name, download.read_bytes(), "application/zip")})
+    section = r.text.split("<h2>Not imported</h2>", 1)[1].split("</section>", 1)[0]
+    assert section.count("<li>") == 1
+    assert "30 files, such as photos.zip!/DCIM/IMG_0000.jpg, photos.zip!/DCIM/IMG_0001.jpg" in section
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")
