@@ -84,6 +84,8 @@ def _plan_one(src: Source, forced: str | None, parts: DownloadParts | None = Non
     except ArchiveError as e:
         yield Skipped(src.display, str(e))
         return
+    if not members:
+        yield Skipped(src.display, "an empty archive: there are no files in it")
     for m in members:
         yield from _plan_one(m, None, parts, None, spool, depth)
 

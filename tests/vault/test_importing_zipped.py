@@ -282,3 +282,11 @@ def test_an_inner_zip_that_escapes_is_refused_and_leaves_nothing(
     spool.discard()
     assert isinstance(skipped, Skipped) and skipped.display == "outer.zip!/inner.zip" and why in skipped.reason
     assert not list(new_vault.blobs.names()) and not (tmp_path.parent / "outside.txt").exists()
+
+
+def test_an_empty_zip_is_listed_as_empty(tmp_path: Path) -> None:
+    """A zip with nothing in it (a download cut off before its first file) says so, not nothing."""
+    empty = tmp_path / "takeout-001.zip"
+    zipfile.ZipFile(empty, "w").close()
+    (skipped,) = plan_sources([empty])
+    assert isinstance(skipped, Skipped) and skipped.reason == "an empty archive: there are no files in it"
