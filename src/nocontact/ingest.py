@@ -66,6 +66,11 @@ def _plan_one(src: Source, forced: str | None, parts: DownloadParts | None = Non
         except ArchiveError as e:
             yield Skipped(src.display, str(e))
             return
+        except OSError as e:  # the disk, not the file
+            yield Skipped(src.display, f"this zip inside the download could not be copied into the vault to be read "
+                                       f"({e.strerror or e}); nothing from it was added. If the disk is full, free "
+                                       "some space and import the download again")
+            return
         yield from _plan_one(inner, None, parts, None, spool, depth + 1)
         return
     try:

@@ -290,3 +290,21 @@ def test_an_empty_zip_is_listed_as_empty(tmp_path: Path) -> None:
     zipfile.ZipFile(empty, "w").close()
     (skipped,) = plan_sources([empty])
     assert isinstance(skipped, Skipped) and skipped.reason == "an empty archive: there are no files in it"
+
+
+def test_a_full_disk_while_copying_an_inner_zip_skips_it_with_the_reason(
+        tmp_path: Path, exports: Path, new_vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from nocontact.blobsource import Spooler
+
+    chat = exports / "WhatsApp Chat - Casey Drummond.zip"
+    outer = _zip_of(tmp_path / "outer.zip", {chat.name: chat})
+
+    def full(*a: object, **k: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(new_vault.blobs, "put_stream", full)
+    (skipped,) = plan_sources([outer], spool=Spooler(new_vault))
+    assert isinstance(skipped, Skipped) and "No space left on device" in skipped.reason
+    assert "free some space" in skipped.reason
