@@ -15,6 +15,7 @@ from starlette.routing import Route
 from nocontact.bundle.build import BundleOptions
 from nocontact.eventlog import event_dicts, write_csv
 from nocontact.vault.events import current_boundary, current_case, iter_events
+from nocontact.vault.store import Vault
 from nocontact.web.background import off_the_loop
 from nocontact.web.bundling import bundle_bytes
 from nocontact.web.download import bytes_download
@@ -43,13 +44,20 @@ async def report(request: Request) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="report.pdf"'})
 
 
-async def events_csv(request: Request) -> Response:
-    await form(request)
-    v = vault_of(request)
+def _events_csv_text(v: Vault) -> str:
     b = current_boundary(v)
     buf = io.StringIO()
     write_csv(event_dicts(iter_events(v), current_case(v), b[0] if b else None, ex_only=True), buf)
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+    return buf.getvalue()
+
+
+async def events_csv(request: Request) -> Response:
+    await form(request)
+    v = vault_of(request)
+    text = await off_the_loop(v, _events_csv_text)
+    if session_of(request).vault is not v:  # locked meanwhile (quick exit): the list is not sent
+        return redirect(request, "/unlock")
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="events.csv"'})
 
 
