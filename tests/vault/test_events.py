@@ -189,3 +189,33 @@ def test_any_record_hashes_and_stores_the_same_on_both_paths(
                          sender=None if sender is None else Identifier("name", sender),
                          peers=tuple(Identifier("name", p) for p in peers), extra=tuple(extra),
                          duration_s=duration, is_group=group))
+
+
+def test_one_event_read_by_its_id_is_the_event_the_full_read_gives(tmp_path: Path) -> None:
+    """``get_event`` (correct, retract, the app's event page) reads one event by id; it must give
+    what ``iter_events`` gives: corrections applied, retraction noted, attachments in order."""
+    from nocontact.vault.events import get_event, iter_events, retract, revise, save_case
+    from nocontact.vault.store import Vault, VaultError
+    from tests.vault.helpers import import_paths
+
+    vault, _ = Vault.create(tmp_path / "vault", "correct horse", fast_kdf=True)
+    try:
+        save_case(vault, case_from_json(json.dumps(DEMO_CASE)))
+        samples(tmp_path / "s")
+        import_paths(vault, tmp_path / "s")
+        ids = [ev.id for ev in iter_events(vault)]
+        with_files = [ev.id for ev in iter_events(vault) if ev.attachments]
+        assert len(ids) > 50 and with_files
+        revise(vault, ids[3], {"body": "corrected"}, "typo")
+        revise(vault, ids[3], {"location": "the park"}, "added")
+        retract(vault, ids[5], "not them")
+        retract(vault, with_files[0], "wrong chat")
+        for ev in iter_events(vault, include_retracted=True):
+            one = get_event(vault, ev.id)
+            assert (one.id, one.row, one.attachments, one.retracted, one.retraction_reason, one.revised) == (
+                ev.id, ev.row, ev.attachments, ev.retracted, ev.retraction_reason, ev.revised)
+        assert get_event(vault, ids[3]).row["body"] == "corrected"
+        with pytest.raises(VaultError, match="there is no event 999999"):
+            get_event(vault, 999_999)
+    finally:
+        vault.close()

@@ -467,21 +467,33 @@ def iter_events(vault: Vault, *, include_retracted: bool = False) -> Iterator[St
         eid = int(row["id"])
         if eid in retracted and not include_retracted:
             continue
-        ev = StoredEvent(eid, row, att.get(eid, []), retracted=eid in retracted,
-                         retraction_reason=retracted.get(eid))
-        if eid in revisions:
-            row = dict(row)
-            row.update(revisions[eid])
-            ev.row = row
-            ev.revised = True
-        yield ev
+        yield _stored(row, att.get(eid, []), eid in retracted, retracted.get(eid), revisions.get(eid))
+
+
+def _stored(row: dict[str, Any], atts: list[dict[str, Any]], retracted: bool, reason: str | None,
+            revised: dict[str, Any] | None) -> StoredEvent:
+    ev = StoredEvent(int(row["id"]), row, atts, retracted=retracted, retraction_reason=reason)
+    if revised is not None:
+        ev.row = {**row, **revised}
+        ev.revised = True
+    return ev
 
 
 def get_event(vault: Vault, event_id: int) -> StoredEvent:
-    for ev in iter_events(vault, include_retracted=True):
-        if ev.id == event_id:
-            return ev
-    raise VaultError(f"there is no event {event_id} in this vault ('nocontact events' lists them)")
+    """One event as ``iter_events`` gives it, read by its id (not by reading every event)."""
+    conn = vault.conn
+    cur = conn.execute("SELECT * FROM events WHERE id = ?", (event_id,))
+    values = cur.fetchone()
+    if values is None:
+        raise VaultError(f"there is no event {event_id} in this vault ('nocontact events' lists them)")
+    row = dict(zip([d[0] for d in cur.description], values, strict=True))
+    revised: dict[str, Any] | None = None
+    for (fields,) in conn.execute("SELECT fields FROM revisions WHERE event_id = ? ORDER BY id", (event_id,)):
+        revised = {**(revised or {}), **json.loads(fields)}
+    retraction = conn.execute("SELECT reason FROM retractions WHERE event_id = ? ORDER BY id DESC LIMIT 1",
+                              (event_id,)).fetchone()
+    return _stored(row, attachments_of(conn, event_id), retraction is not None,
+                   retraction[0] if retraction else None, revised)
 
 
 # ---- the person's own entries -------------------------------------------------------------
