@@ -26,10 +26,10 @@ from nocontact.ingest import Planned, Skipped, context_for_vault, import_planned
 from nocontact.summary_rows import skipped_rows, summary_rows
 from nocontact.support import triage_notes
 from nocontact.vault.events import (
-    StoredEvent,
     attachments_of,
     current_boundary,
     current_case,
+    get_event,
     insert_event,
     manual_row,
 )
@@ -180,23 +180,6 @@ async def incident(request: Request) -> Response:
     return redirect(request, f"/documentation/event/{eid}?show=1")  # their own words: shown
 
 
-def load_event(conn: Any, eid: int) -> StoredEvent:
-    """One event with its revisions applied, by id, without reading the whole vault."""
-    cur = conn.execute("SELECT * FROM events WHERE id = ?", (eid,))
-    values = cur.fetchone()
-    if values is None:
-        raise VaultError(f"there is no event {eid}")
-    row = dict(zip([d[0] for d in cur.description], values, strict=True))
-    ev = StoredEvent(eid, row, attachments_of(conn, eid))
-    for (fields,) in conn.execute("SELECT fields FROM revisions WHERE event_id = ? ORDER BY id", (eid,)):
-        ev.row.update(json.loads(fields))
-        ev.revised = True
-    ret = conn.execute("SELECT reason FROM retractions WHERE event_id = ?", (eid,)).fetchone()
-    if ret:
-        ev.retracted, ev.retraction_reason = True, str(ret[0])
-    return ev
-
-
 def _filters(request: Request) -> dict[str, str]:
     q = request.query_params
     return {k: q.get(k, "") for k in ("channel", "flag", "start", "end", "direction")}
@@ -334,7 +317,7 @@ async def event(request: Request) -> Response:
     s = session_of(request)
     eid = int(request.path_params["event_id"])
     try:
-        ev = load_event(v.conn, eid)
+        ev = get_event(v, eid)
     except VaultError:
         raise Refused(f"There is no event {eid}.", 404) from None
     show = request.query_params.get("show") == "1"
