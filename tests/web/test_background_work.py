@@ -111,3 +111,22 @@ def test_a_report_being_drawn_does_not_hold_the_app_and_is_not_shown_after_a_qui
     held_report.release.set()
     drawing.join(30)
     assert drawn and drawn[0].url.path == "/unlock" and drawn[0].headers["content-type"].startswith("text/html")
+
+
+def test_while_an_import_runs_pages_say_so_and_a_change_is_refused_at_once(
+        unlocked: Web, held: Held, tmp_path: Path) -> None:
+    """A change would wait for the vault's writer lock, which the import holds for minutes."""
+    chat = samples(tmp_path / "s")[CHAT]
+    importing, done = _in_thread(lambda: _upload(unlocked, chat))
+    assert held.started.wait(10)
+    home, shown = _in_thread(lambda: unlocked.client.get("/"))
+    home.join(10)
+    assert shown and "nocontact is busy with an import in another tab or window" in shown[0].text
+    checkin, answered = _in_thread(lambda: unlocked.client.post(
+        "/selfcare/checkin", data={"csrf": unlocked.csrf, "mood": "3", "note": "ok"}))
+    checkin.join(10)
+    assert answered and answered[0].status_code == 409 and "Nothing was changed" in answered[0].text
+    held.release.set()
+    importing.join(20)
+    assert done and done[0].status_code == 200
+    assert "busy with" not in unlocked.client.get("/").text  # said only while it runs

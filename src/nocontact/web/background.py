@@ -18,18 +18,27 @@ from typing import TypeVar
 import anyio
 
 from nocontact.vault.store import Vault
+from nocontact.web.session import Session
 
 __all__ = ["off_the_loop"]
 
 T = TypeVar("T")
 
 
-async def off_the_loop(vault: Vault, work: Callable[[Vault], T]) -> T:
-    """``work(handle)`` on a worker thread, with a handle of its own on ``vault``."""
+async def off_the_loop(vault: Vault, work: Callable[[Vault], T], session: Session | None = None,
+                      what: str = "") -> T:
+    """``work(handle)`` on a worker thread, with a handle of its own on ``vault``. With
+    ``session`` and ``what`` ("an import": work that holds the vault's writer lock for long), the
+    session's pages say what is running meanwhile and refuse changes at once (``writable_vault``)
+    rather than wait for the lock on the event loop."""
     handle = vault.reader()
     # A thread can wait for another writer (a command-line import) as long as the CLI does.
     handle.default_lock_wait = Vault.default_lock_wait
+    if session is not None and what:
+        session.working.append(what)
     try:
         return await anyio.to_thread.run_sync(work, handle)
     finally:
         handle.close()
+        if session is not None and what:
+            session.working.remove(what)

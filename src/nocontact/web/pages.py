@@ -103,6 +103,7 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
         "unlocked": bool(s and s.unlocked),
         "role": s.role if s else "owner",
         "helper": s.helper if s else None,
+        "working": s.working[0] if s and s.working else None,
     }
     base.update(ctx)
     html = cfg.templates.get_template(template).render(**base)
@@ -151,4 +152,8 @@ def writable_vault(request: Request) -> Vault:
     if is_archived(v):
         raise Refused("This case is archived, so it is read-only. Reopen it under Moving forward to make "
                       "changes.", 409)
+    working = session_of(request).working
+    if working:  # said at once: waiting for the writer lock would hold every page meanwhile
+        raise Refused(f"nocontact is busy with {working[0]} in another tab or window. Nothing was changed: "
+                      "try again when it has finished (its page shows when).", 409)
     return v

@@ -30,6 +30,9 @@ class Session:
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: Figures and flag index derived from the open vault; cleared when it locks.
     derived: DerivedCache = field(default_factory=DerivedCache)
+    #: What this session is doing on a worker thread (``background.py``), e.g. "an import"; pages
+    #: say so, and changes are refused at once rather than waiting for the vault's writer lock.
+    working: list[str] = field(default_factory=list)
 
     @property
     def unlocked(self) -> bool:

@@ -83,8 +83,8 @@ async def upload(request: Request) -> Response:
     order = f.get("date_order").upper()
     ctx = context_for_vault(v, date_order=order if order in ("DMY", "MDY") else None)
     uploads = [(up.info.name, up.filename, up.info.size) for up in f.files]
-    outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx))
     s = session_of(request)
+    outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx), s, "an import")
     if s.vault is not v:  # locked (quick exit, idle) while the import ran: it finished all the same
         return redirect(request, "/unlock")
     results, skipped, error, ask_order = outcome

@@ -126,7 +126,8 @@ async def again(request: Request) -> Response:
     await form(request)
     v = writable_vault(request)
     ctx = context_for_vault(v)
-    outcome = await off_the_loop(v, lambda h: list(reimport_stored(h, ctx)))  # minutes, for many exports
+    outcome = await off_the_loop(v, lambda h: list(reimport_stored(h, ctx)),  # minutes, for many exports
+                                 session_of(request), "reading your exports again")
     if session_of(request).vault is not v:  # locked meanwhile: the reading finished all the same
         return redirect(request, "/unlock")
     results = [item for item in outcome if isinstance(item, ImportSummary)]
