@@ -98,7 +98,9 @@ def add_supporter(vault: Vault, name: str, role: str, reach: str, note: str = ""
 
 
 def remove_supporter(vault: Vault, supporter_id: int) -> None:
-    """Hide a person from the circle (a new row marks them removed; nothing is erased)."""
+    """Hide a person from the circle: their row is kept, flagged removed, and a journal entry
+    records when (nothing is erased; the row's own hash, journalled when it was added, does not
+    cover the flag, so ``verify`` still checks it)."""
     ensure_pillars(vault)
     row = vault.conn.execute("SELECT name, role, reach, note FROM supporters WHERE id = ?",
                              (supporter_id,)).fetchone()
