@@ -99,8 +99,8 @@ def add_supporter(vault: Vault, name: str, role: str, reach: str, note: str = ""
 
 def remove_supporter(vault: Vault, supporter_id: int) -> None:
     """Hide a person from the circle: their row is kept, flagged removed, and a journal entry
-    records when (nothing is erased; the row's own hash, journalled when it was added, does not
-    cover the flag, so ``verify`` still checks it)."""
+    records when. Nothing is erased, and the flag is outside the digest of the row's fields that
+    the journal took when the person was added."""
     ensure_pillars(vault)
     row = vault.conn.execute("SELECT name, role, reach, note FROM supporters WHERE id = ?",
                              (supporter_id,)).fetchone()
