@@ -422,25 +422,12 @@ def main() -> None:
     if args.child:
         mode, p, scale = args.child
         path, n = Path(p), int(scale)
-        if mode == "scan":
-            result = child_scan(path)
-        elif mode == "read":
-            result = child_read(path, n)
-        elif mode == "vault":
-            result = child_vault(path)
-        elif mode == "plain":
-            result = child_plain_sqlite(path)
-        elif mode == "floor":
-            result = child_vault_rows(path)
-        elif mode == "hashes":
-            result = child_hashes(path)
-        elif mode == "minrow":
-            result = child_min_row(path)
-        elif mode == "least":
-            result = child_least(path)
-        else:
-            result = child_whatstk(path, n)
-        print(json.dumps(result))
+        children: dict[str, Any] = {
+            "scan": child_scan, "vault": child_vault, "plain": child_plain_sqlite, "floor": child_vault_rows,
+            "hashes": child_hashes, "minrow": child_min_row, "least": child_least,
+            "read": lambda q: child_read(q, n), "whatstk": lambda q: child_whatstk(q, n),
+        }
+        print(json.dumps(children[mode](path)))
         return
 
     from nocontact.samples.whatsapp import PER_SCALE_ANDROID, write_sample

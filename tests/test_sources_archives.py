@@ -3,8 +3,7 @@
 Archives are never extracted: members are streamed from the archive after the whole archive has
 been checked (names, links, sizes, ratios). Every test here also asserts that no file appeared in
 the test folder or at the path an attack aimed at, and that no extraction or temporary-file API
-was called. Tests marked ``xfail(strict=True)`` state behaviour that needs the fix proposed for
-sources.py (the marker must go when it lands: a strict xfail that passes fails the run).
+was called.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -313,13 +314,18 @@ class TestDedupeKeyForm:
             assert verify_vault(vault).ok
 
     def test_an_older_vault_without_imports_takes_form_2(self, tmp_path: Path) -> None:
-        root = tmp_path / "empty"
-        vault, _ = Vault.create(root, "pw", fast_kdf=True)
-        with vault:
-            _as_before_form_2(vault)
-            assert vault.dedupe_form == 1
-        with Vault.open(root, "pw") as vault:
-            assert vault.dedupe_form == 2
+        assert _forms_on_reopening_empty(tmp_path, _as_before_form_2) == (1, 2)
+
+
+def _forms_on_reopening_empty(tmp_path: Path, make_older: Callable[[Vault], None]) -> tuple[int, int]:
+    """(dedupe form of a new, empty vault made to look older, its form once opened again)."""
+    root = tmp_path / "empty"
+    vault, _ = Vault.create(root, "pw", fast_kdf=True)
+    with vault:
+        make_older(vault)
+        before = vault.dedupe_form
+    with Vault.open(root, "pw") as vault:
+        return before, vault.dedupe_form
 
 
 def _as_form_2(vault: Vault) -> None:
@@ -367,13 +373,7 @@ class TestOneChatTwoWays:
             assert verify_vault(vault).ok
 
     def test_a_form_2_vault_without_imports_takes_form_3(self, tmp_path: Path) -> None:
-        root = tmp_path / "empty"
-        vault, _ = Vault.create(root, "pw", fast_kdf=True)
-        with vault:
-            _as_form_2(vault)
-            assert vault.dedupe_form == 2
-        with Vault.open(root, "pw") as vault:
-            assert vault.dedupe_form == 3
+        assert _forms_on_reopening_empty(tmp_path, _as_form_2) == (2, 3)
 
 
 class TestLocalTimesReadAsBefore:
