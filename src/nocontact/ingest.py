@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nocontact.importers import AmbiguousFormat, UnknownFormat, by_name, identify
 from nocontact.importers.base import ImportContext, Importer
+from nocontact.not_exports import advice_for
 from nocontact.sources import ArchiveError, DownloadParts, Source, ZipMemberSource, is_zip, walk, zip_members
 from nocontact.vault.events import current_case
 from nocontact.vault.importing import ImportSummary, Progress, import_source
@@ -82,7 +83,8 @@ def _plan_one(src: Source, forced: str | None, parts: DownloadParts | None = Non
         return
     except UnknownFormat as e:
         if not is_zip(head):
-            yield Skipped(src.display, MEDIA_REASON if _is_media(src.name) else str(e).split(": ", 1)[-1])
+            yield Skipped(src.display, advice_for(src.display, src.name, head)
+                          or (MEDIA_REASON if _is_media(src.name) else str(e).split(": ", 1)[-1]))
             return
     try:
         members = opened if opened is not None else _members(src, parts)

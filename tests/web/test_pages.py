@@ -174,6 +174,31 @@ def test_many_files_not_imported_show_as_one_line_per_reason(unlocked: Web, tmp_
     assert "30 files, such as photos.zip!/DCIM/IMG_0000.jpg, photos.zip!/DCIM/IMG_0001.jpg" in section
 
 
+def test_the_import_form_says_how_to_get_each_export_and_to_choose_json(unlocked: Web) -> None:
+    """The steps sit beside the form, folded away; Telegram and Facebook say JSON, not their default HTML."""
+    r = unlocked.client.get("/documentation")
+    howto = r.text.split('<details class="howto"', 1)[1].split("</details>", 1)[0]
+    for app in ("WhatsApp on Android", "WhatsApp on iPhone", "Telegram", "Facebook Messenger and Instagram",
+                "iMessage on a Mac", "Signal"):
+        assert f"<dt>{app}</dt>" in howto
+    assert "<strong>Machine-readable JSON</strong>, not HTML" in howto
+    assert "Format <strong>JSON</strong>, not HTML" in howto
+
+
+def test_a_telegram_html_page_uploaded_says_to_export_again_as_json(unlocked: Web) -> None:
+    """The person who picked Telegram's default format is told what to choose, and nothing is added."""
+    from tests.test_not_exports import TELEGRAM_PAGE
+
+    with unlocked.vault() as v:
+        before = v.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": ("messages.html", TELEGRAM_PAGE, "text/html")})
+    section = r.text.split("<h2>Not imported</h2>", 1)[1].split("</section>", 1)[0]
+    assert "messages.html" in section and "Machine-readable JSON" in html.unescape(section)
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")
