@@ -6,6 +6,13 @@ only "not an export nocontact can read" for every file. The reason is the one pl
 what to choose next time, so each one names the setting to change. Recognition is by name and
 the file's first bytes only: these files are never parsed, so a wrong guess costs a wrong hint,
 never a wrong record.
+
+Telegram's HTML is not read as messages, though it may be all a person has: the offset after each
+time is asked of Qt as the zone's *standard-time* offset (``export_output_html.cpp`` and
+``export_data_types.cpp`` in tdesktop), so a summer message may be labelled an hour off, and
+older versions write no offset at all; it has no edit marks; and its senders are display names,
+so a later JSON export of the same chat could not be recognised as the same messages and each
+would count twice. Keeping the pages whole (``nocontact attach``) keeps them as evidence.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ TELEGRAM_HTML = (
     "Telegram's export in HTML (\"Human-readable HTML\"); nocontact reads Telegram's JSON export. "
     "In Telegram Desktop, export again and choose Format: \"Machine-readable JSON\" (Settings > Advanced > "
     "Export Telegram data, or in the chat, the ... menu > Export chat history), then import the new folder; "
-    "it holds result.json")
+    "it holds result.json. If messages were deleted after this export was made, keep it too: zip its folder "
+    "and add the zip with 'nocontact attach', which stores it byte for byte")
 FACEBOOK_HTML = (
     "the HTML version of a Facebook or Instagram download; nocontact reads the JSON version. Ask for your "
     "information again (Accounts Center > Your information and permissions > Download your information), "
