@@ -306,6 +306,28 @@ class TestImportAgain:
         assert "0 new records" in again.out
 
 
+    def test_a_chat_where_they_go_by_another_name_names_it_and_the_step_that_adds_it(  # type: ignore[no-untyped-def]
+            self, cli, ready: Path, env: Path) -> None:
+        """Saved on the phone as "Don't answer", the ex matched nothing: the import says who the chat was
+        with and the command to run, and after it 'import --again' adds every message."""
+        chat = env / "WhatsApp Chat with Don't answer.txt"
+        chat.write_text("12/03/2026, 21:15 - Don't answer: pick up\n"
+                        "12/03/2026, 21:16 - Robin Hale: stop\n"
+                        "13/03/2026, 08:00 - Don't answer: answer me\n", encoding="utf-8")
+        r = cli("import", str(chat))
+        assert r.code == 0, r.err
+        assert "Nothing in WhatsApp Chat with Don't answer.txt (3 messages and calls) is from or to them" in r.out
+        assert "  Don't answer (name): 3" in r.out
+        assert "nocontact party add --name 'Don'\"'\"'t answer'" in r.out
+        assert cli("events", "--format", "jsonl").out.strip() == ""
+        assert cli("party", "add", "--name", "Don't answer").code == 0
+        again = cli("import", "--again")
+        assert again.code == 0, again.err
+        assert "Nothing in" not in again.out
+        bodies = [json.loads(line)["body"] for line in cli("events", "--format", "jsonl").out.splitlines()]
+        assert bodies == ["pick up", "stop", "answer me"]
+
+
 #: Every date reads both ways (all fields up to 12, forward either way): only the person knows.
 AMBIGUOUS_CHAT = ("03/04/25, 21:15 - Casey Drummond: hi\n"
                   "03/04/25, 21:16 - Robin Hale: stop\n"

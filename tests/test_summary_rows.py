@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nocontact.ingest import MEDIA_REASON, Skipped
-from nocontact.summary_rows import skipped_rows, summary_rows
+from nocontact.summary_rows import not_theirs, skipped_rows, summary_rows
 from nocontact.vault.importing import ImportSummary
 
 
@@ -59,3 +59,52 @@ def test_thousands_of_photos_not_imported_by_themselves_are_one_line_per_reason(
     assert rows[0].place == ("5,000 files, such as fb.zip!/messages/inbox/t0/photos/0.jpg, "
                              "fb.zip!/messages/inbox/t1/photos/1.jpg")
     assert rows[1].place == "fb.zip!/messages/inbox/t1/message_1.json"
+
+
+# ---- nothing was theirs -------------------------------------------------------------------------
+def _read(source: str, fmt: str, attributed: int, people: dict[tuple[str, str], int]) -> ImportSummary:
+    s = ImportSummary(source=source, format=fmt, records_read=sum(people.values()) + attributed,
+                      attributed=attributed, skipped_unrelated=sum(people.values()))
+    s.not_theirs.update(people)
+    return s
+
+
+def test_when_nothing_imported_was_theirs_the_people_it_was_from_are_named_most_first() -> None:
+    """The ex under a name the case lacks is the commonest cause; the person sees the name and the step."""
+    chat = _read("WhatsApp Chat with Don't answer.txt", "whatsapp_android_txt", 0,
+                 {("name", "Don't answer"): 4980, ("phone", "+1 (628) 555-0142"): 20})
+    [hint] = not_theirs([chat])
+    assert (hint.source, hint.records, hint.more) == ("WhatsApp Chat with Don't answer.txt", 5000, 0)
+    assert [(p.value, p.what, p.records) for p in hint.people] == [("Don't answer", "name", 4980),
+                                                                   ("+1 (628) 555-0142", "number", 20)]
+    assert hint.people[0].command == "nocontact party add --name 'Don'\"'\"'t answer'"  # safe to paste
+    assert hint.people[1].command == "nocontact party add --phone '+1 (628) 555-0142'"
+
+
+def test_a_whole_import_with_nothing_of_theirs_is_one_hint_over_every_file() -> None:
+    sms = _read("sms.xml", "sms_backup_restore_sms", 0, {("phone", "+13125550111"): 7, ("phone", "+1555"): 2})
+    mail = _read("All mail.mbox", "gmail_takeout_mbox", 0, {("email", "mum@example.org"): 3,
+                                                             ("phone", "+13125550111"): 1})
+    [hint] = not_theirs([sms, mail], top=2)
+    assert (hint.source, hint.records, hint.more) == (None, 13, 1)
+    assert [(p.value, p.records) for p in hint.people] == [("+13125550111", 8), ("mum@example.org", 3)]
+
+
+def test_when_some_of_it_was_theirs_only_a_chosen_chat_with_nothing_of_theirs_is_named() -> None:
+    """A backup's other contacts are expected; a WhatsApp chat someone exported on purpose is not."""
+    sms = _read("sms.xml", "sms_backup_restore_sms", 25, {("phone", "+13125550111"): 13})
+    voice = _read("Takeout/Voice/Calls/Mum - Text.html", "google_voice_html", 0, {("phone", "+1555"): 4})
+    chat = _read("WhatsApp Chat with C.txt", "whatsapp_android_txt", 0, {("name", "C"): 40})
+    theirs = _read("WhatsApp Chat with Casey.txt", "whatsapp_android_txt", 12, {})
+    assert [h.source for h in not_theirs([sms, voice, chat, theirs])] == ["WhatsApp Chat with C.txt"]
+
+
+def test_nothing_is_said_when_nothing_was_read_or_everything_was_theirs() -> None:
+    assert not_theirs([]) == []
+    assert not_theirs([_read("empty.txt", "whatsapp_android_txt", 0, {})]) == []
+    assert not_theirs([_read("c.txt", "whatsapp_android_txt", 9, {})]) == []
+
+
+def test_the_names_of_other_people_are_never_in_the_stored_or_printed_summary() -> None:
+    chat = _read("c.txt", "whatsapp_android_txt", 0, {("name", "Mum"): 3})
+    assert "not_theirs" not in chat.as_json() and "Mum" not in str(chat.as_json())

@@ -26,7 +26,7 @@ from nocontact import __version__
 from nocontact.case import CaseError, case_from_json, split_telegram
 from nocontact.importers import UnknownFormat
 from nocontact.sources import ArchiveError
-from nocontact.summary_rows import skipped_rows, summary_rows
+from nocontact.summary_rows import not_theirs, skipped_rows, summary_rows
 from nocontact.textsafety import terminal_text
 from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import Vault, VaultError
@@ -495,6 +495,20 @@ def _import_with_progress(v: Vault, item: Any, ctx: Any, keep_unrelated: bool, q
         return import_planned(v, item, ctx, keep_unrelated=keep_unrelated, progress=tick)
 
 
+def _print_not_theirs(summaries: list[Any]) -> None:
+    """Name who was there when nothing read was theirs: most often, the ex under a name the case lacks."""
+    for hint in not_theirs(summaries):
+        where = escape(terminal_text(hint.source)) if hint.source else "what was imported"
+        out.print(f"[bold]Nothing in {where} ({hint.records:,} messages and calls) is from or to them[/bold] "
+                  "as your case describes them, so none of it counts as theirs. It is from or to:")
+        for p in hint.people:
+            out.print(f"  {escape(terminal_text(p.value))} ({p.what}): {p.records:,}")
+        if hint.more:
+            out.print(f"  and {hint.more:,} more")
+        out.print("If one of these is them, add it, then read your exports again (nothing is added twice):\n"
+                  f"  {escape(terminal_text(hint.people[0].command))}\n  nocontact import --again")
+
+
 def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 0) -> None:
     if summaries:
         t = Table(title="Imported", show_lines=False)
@@ -517,6 +531,7 @@ def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 
             out.print(f"{missing} {'file' if missing == 1 else 'files'} named by new messages (photos, voice notes) "
                       "were not beside the export. If you have them, import the export's whole folder or zip "
                       "again: they are added beside their messages, and nothing is added twice.")
+        _print_not_theirs(summaries)
         again = sum(s.already_in_vault for s in summaries)
         if again:
             out.print(f"{again} {'record was' if again == 1 else 'records were'} already in the vault and "

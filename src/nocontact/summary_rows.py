@@ -5,17 +5,24 @@ a row each buries the few lines a person needs. Past ``limit`` files, files of o
 one folder become one row ("Takeout/Voice/Calls/ (1,204 files)") with their figures added up;
 ``import --json`` still says everything file by file. The files not imported fold the same way,
 by reason: a Facebook download's thousands of photos are one line, not thousands.
+
+When nothing in what was imported was from or to them, the people it was from are named
+(``not_theirs``): the commonest reason is that the ex appears under a name or number the case
+does not hold yet ("Don't answer", a second number), and then all of their messages were left out
+as other people's. Naming who was there turns a silent zero into one step to take.
 """
 
 from __future__ import annotations
 
+import shlex
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from nocontact.vault.importing import ImportSummary
 
-__all__ = ["SkipRow", "SummaryRow", "skipped_rows", "summary_rows"]
+__all__ = ["NotTheirs", "Person", "SkipRow", "SummaryRow", "not_theirs", "skipped_rows", "summary_rows"]
 
 
 @dataclass
@@ -90,3 +97,74 @@ def skipped_rows(skipped: Iterable[Any], limit: int = 10) -> list[SkipRow]:
     for k in items:
         rows.setdefault(k.reason, SkipRow(k.reason, [])).files.append(k.display)
     return list(rows.values())
+
+
+#: Formats that hold one conversation the person chose to export: when nothing in one is theirs,
+#: it is said even if other files of the same import were theirs.
+ONE_CHOSEN_CHAT = frozenset({"whatsapp_android_txt", "whatsapp_ios_zip"})
+
+#: How ``nocontact party add`` takes each kind of identity.
+_OPTION = {"name": "--name", "phone": "--phone", "email": "--email", "telegram": "--telegram-id",
+           "handle": "--imessage-handle"}
+_KIND = {"name": "name", "phone": "number", "email": "address", "telegram": "Telegram id", "handle": "iMessage"}
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone records not theirs were from or to, as the export wrote them."""
+
+    kind: str
+    value: str
+    records: int
+
+    @property
+    def what(self) -> str:
+        """The kind in words: name, number, address, Telegram id, iMessage."""
+        return _KIND.get(self.kind, self.kind)
+
+    @property
+    def command(self) -> str:
+        """The command that adds this identity to the ex, safe to paste into a shell."""
+        return f"nocontact party add {_OPTION.get(self.kind, '--name')} {shlex.quote(self.value)}"
+
+
+@dataclass(frozen=True)
+class NotTheirs:
+    """Records in which nothing was theirs, and who they were from or to, most records first.
+
+    ``source`` is the one file (a chat), or None for everything the import read.
+    """
+
+    source: str | None
+    records: int
+    people: list[Person]
+    more: int
+
+
+def _people(counter: Counter[tuple[str, str]], top: int) -> tuple[list[Person], int]:
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [Person(k, v, n) for (k, v), n in ranked[:top]], max(0, len(ranked) - top)
+
+
+def not_theirs(summaries: Iterable[ImportSummary], top: int = 5) -> list[NotTheirs]:
+    """What to say when records were read but none was from or to them.
+
+    Everything imported together, when none of it was theirs; else each chat the person chose
+    (a WhatsApp export) of which nothing was theirs. Files with no records say nothing.
+    """
+    items = [s for s in summaries if s.records_read]
+    if not items:
+        return []
+    if not any(s.attributed for s in items):
+        every: Counter[tuple[str, str]] = Counter()
+        for s in items:
+            every.update(s.not_theirs)
+        people, more = _people(every, top)
+        records = sum(s.records_read for s in items)
+        return [NotTheirs(items[0].source if len(items) == 1 else None, records, people, more)] if people else []
+    out = []
+    for s in items:
+        if s.format in ONE_CHOSEN_CHAT and not s.attributed and s.not_theirs:
+            people, more = _people(s.not_theirs, top)
+            out.append(NotTheirs(s.source, s.records_read, people, more))
+    return out

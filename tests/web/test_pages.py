@@ -199,6 +199,19 @@ def test_a_telegram_html_page_uploaded_says_to_export_again_as_json(unlocked: We
         assert v.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
 
 
+def test_an_upload_with_nothing_of_theirs_names_who_it_was_with_and_where_to_add_them(unlocked: Web) -> None:
+    """The ex saved under another name matched nothing: the page names that name (escaped) and links to Who is who."""
+    chat = (b"12/03/2026, 21:15 - Don't answer <b>: pick up\n"
+            b"12/03/2026, 21:16 - Robin Hale: stop\n"
+            b"13/03/2026, 08:00 - Don't answer <b>: answer me\n")
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": ("WhatsApp Chat with Don't answer <b>.txt", chat, "text/plain")})
+    note = r.text.split('<div class="note" role="note">', 1)[1].split("</div>", 1)[0]
+    assert "(3 messages and calls) is from or to them" in note
+    assert "<li>Don&#39;t answer &lt;b&gt; (name): 3</li>" in note and "<b>" not in note
+    assert '<a href="/documentation/people">Who is who</a>' in note
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")

@@ -91,10 +91,30 @@ class ImportSummary:
     #: not beside the export then): each is added as an attachment event beside it.
     attachments_added_later: int = 0
 
+    #: Who the records not theirs were from or to, ``(kind, value)`` -> records, so the person can
+    #: be shown a name their case is missing. Said at the end of the import and never stored, nor
+    #: printed by ``--json``: they are other people's names.
+    not_theirs: Counter[tuple[str, str]] = field(default_factory=Counter, compare=False, repr=False)
+
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["problems"] = list(self.problems)
+        del d["not_theirs"]
         return d
+
+
+#: How many different people ``ImportSummary.not_theirs`` counts; a mailbox can name thousands.
+NOT_THEIRS_LIMIT = 1000
+
+
+def _count_not_theirs(counter: Counter[tuple[str, str]], rec: Record) -> None:
+    """Count who a record not theirs was from (or, sent by the person, to)."""
+    who = rec.peers[0] if rec.direction == "outgoing" and rec.peers else rec.sender
+    if who is None or who.kind in ("withheld", "party") or not who.value:
+        return
+    key = (who.kind, who.value)
+    if key in counter or len(counter) < NOT_THEIRS_LIMIT:
+        counter[key] += 1
 
 
 #: How an importer says it read local times in the zone the import was given (the case's, or
@@ -470,6 +490,8 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                     related, _ident = _is_related(rec, matcher)
                     if related and is_record:
                         summary.attributed += 1
+                    if not related and is_record:
+                        _count_not_theirs(summary.not_theirs, rec)
                     if not related and not keep_unrelated:
                         if is_record:
                             summary.skipped_unrelated += 1

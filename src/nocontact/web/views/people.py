@@ -18,7 +18,7 @@ from starlette.routing import Route
 from nocontact.blobsource import reimport_stored
 from nocontact.case import Case, Person, split_telegram
 from nocontact.ingest import context_for_vault
-from nocontact.summary_rows import summary_rows
+from nocontact.summary_rows import not_theirs, summary_rows
 from nocontact.vault.events import current_case, save_case
 from nocontact.vault.importing import ImportSummary
 from nocontact.web.background import off_the_loop
@@ -135,7 +135,7 @@ async def again(request: Request) -> Response:
     case = current_case(v)
     return render(request, "people.html", me=_rows(case.user), them=_rows(case.ex), kinds=KINDS,
                   zone=case.source_timezone, zones=_ZONES, saved=None, results=results,
-                  result_rows=summary_rows(results), failed=failed)
+                  result_rows=summary_rows(results), not_theirs=not_theirs(results), failed=failed)
 
 
 ROUTES = [
