@@ -500,3 +500,57 @@ def test_a_wall_time_that_happened_twice_is_read_in_the_order_the_chat_gives(tmp
     notes = [dict(r.extra).get("repeated_local_time") for r in recs]
     assert notes == [None, "the first time the clock showed it", "the first time the clock showed it",
                      "the second time the clock showed it", None]
+
+
+# --- the person under a name the case does not hold ----------------------------------------------
+_TWO = ("12/03/2026, 21:15 - Casey Drummond: pick up\n"
+        "12/03/2026, 21:16 - Robbie: please stop contacting me\n"
+        "13/03/2026, 08:00 - Casey Drummond: answer me\n")
+
+
+def _case_ctx(ex: Person) -> ImportContext:
+    return ImportContext(case=Case(user=Person(name="Robin Hale"), ex=ex),
+                         source_timezone=ZoneInfo("America/Chicago"))
+
+
+def _directions(recs: list[Record]) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(r.direction, r.body or "", tuple(p.value for p in r.peers)) for r in recs]
+
+
+def test_in_a_chat_between_two_people_the_author_who_is_not_them_is_the_person(tmp_path: Path) -> None:
+    """WhatsApp wrote the person's profile name ("Robbie"), the case says "Robin Hale": the chat is with
+    Casey (its file name), so Robbie is the person, and each record says how that was decided."""
+    from nocontact.importers.whatsapp import BY_PEER
+
+    recs = _records(_read_txt(tmp_path, _TWO, "WhatsApp Chat with Casey Drummond.txt", _case_ctx(Person())))
+    assert _directions(recs) == [("incoming", "pick up", ("Robbie",)),
+                                 ("outgoing", "please stop contacting me", ("Casey Drummond",)),
+                                 ("incoming", "answer me", ("Robbie",))]
+    assert all(dict(r.extra)["direction_basis"] == BY_PEER for r in recs)
+
+
+def test_without_the_file_name_the_case_says_which_author_is_them(tmp_path: Path) -> None:
+    recs = _records(_read_txt(tmp_path, _TWO, "_chat.txt", _case_ctx(Person(name="Casey Drummond"))))
+    assert [r.direction for r in recs] == ["incoming", "outgoing", "incoming"]
+
+
+@pytest.mark.parametrize(("name", "ex", "why"), [
+    ("chat.txt", Person(), "nothing says which author is the other person"),
+    ("WhatsApp Chat with Casey Drummond.txt", Person(name="Robbie"),
+     "both authors look like the other person"),
+])
+def test_nothing_is_inferred_when_the_other_person_is_not_exactly_one_author(
+        tmp_path: Path, name: str, ex: Person, why: str) -> None:
+    recs = _records(_read_txt(tmp_path, _TWO, name, _case_ctx(ex)))
+    assert [r.direction for r in recs] == ["incoming"] * 3, why
+    assert all("direction_basis" not in dict(r.extra) for r in recs)
+
+
+def test_a_single_author_or_a_group_is_never_taken_for_the_person(tmp_path: Path) -> None:
+    """One author alone could be the ex in a renamed file; a group has more than one other person."""
+    one = "12/03/2026, 21:15 - Casey D: pick up\n13/03/2026, 08:00 - Casey D: answer me\n"
+    recs = _records(_read_txt(tmp_path, one, "WhatsApp Chat with Casey Drummond.txt", _case_ctx(Person())))
+    assert [r.direction for r in recs] == ["incoming", "incoming"]
+    group = _TWO + "13/03/2026, 08:05 - Alex: leave her alone\n"
+    recs = _records(_read_txt(tmp_path, group, "WhatsApp Chat with Casey Drummond.txt", _case_ctx(Person())))
+    assert [r.direction for r in recs] == ["incoming"] * 4

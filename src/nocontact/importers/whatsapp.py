@@ -53,7 +53,10 @@ Why the tricky parts are done as they are:
   phone number for an unsaved contact (``Identifier("phone", ...)``). A message is outgoing when
   its author is one of the user's names or phones. A chat is a group when it has more than two
   authors or group notices; otherwise its other party is the chat title from the file name
-  ("WhatsApp Chat with X") or the one author who is not the user.
+  ("WhatsApp Chat with X") or the one author who is not the user. In a chat of two authors of
+  which the case names neither as the user (WhatsApp wrote their profile name), the author who
+  is not the other party (the title, or the ex by the case) is the user, and ``extra`` says so
+  (``direction_basis``, :data:`BY_PEER`).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ from nocontact.model import AttachmentRef, Identifier, Problem, Record
 from nocontact.sources import Archive, ArchiveError, Source, ZipMemberSource, is_zip, zip_members
 
 __all__ = [
+    "BY_PEER",
     "IMPORTERS",
     "WhatsAppTxtImporter",
     "WhatsAppZipImporter",
@@ -377,6 +381,35 @@ class _Reader:
         self.colon_names = tuple(sorted({n for n in known if ": " in n}, key=len, reverse=True))
         self.media = media
 
+    def _user_by_peer(self, chat: _Chat, is_user: Callable[[str], bool]) -> str | None:
+        """The person's own name in a chat between two people that the case does not name them by.
+
+        A chat that is not a group has two authors: whoever exported it and the other person.
+        When neither is one of the person's names (WhatsApp showed their profile name, "Robbie",
+        and the case says "Robin Hale") and exactly one is the other person (the name in the file's
+        name, or one of the ex's names or numbers), the other author is the person. Without this
+        their own messages, the boundary message among them, were left out as someone else's.
+        One author alone decides nothing: a renamed file could make the ex look like the person.
+        """
+        if chat.group or len(chat.authors) != 2 or any(is_user(a) for a in chat.authors):
+            return None
+        region = self.ctx.region
+        ex_names = {name_key(n) for n in self.ctx.case.ex.display_names()}
+        ex_phones = {normalise_phone(p, region) for p in self.ctx.case.ex.phones} - {""}
+        title = name_key(chat.title) if chat.title is not None else None
+
+        def is_peer(author: str) -> bool:
+            key = name_key(author)
+            if key == title or key in ex_names:
+                return True
+            return bool(ex_phones) and _PHONE_AUTHOR.match(author) is not None \
+                and normalise_phone(author, region) in ex_phones
+
+        peers = [a for a in chat.authors if is_peer(a)]
+        if len(peers) != 1:
+            return None
+        return next(a for a in chat.authors if a != peers[0])
+
     def survey(self) -> _Chat:
         """Pass 1: the layout, the date order, the authors and whether the chat is a group."""
         try:
@@ -495,11 +528,13 @@ class _Reader:
             return Identifier("phone", author) if _PHONE_AUTHOR.match(author) else Identifier("name", author)
 
         def is_user(author: str) -> bool:
-            if name_key(author) in user_names:
+            if name_key(author) in user_names or author == inferred_user:
                 return True
             return bool(user_phones) and _PHONE_AUTHOR.match(author) is not None \
                 and normalise_phone(author, region) in user_phones
 
+        inferred_user: str | None = None
+        inferred_user = self._user_by_peer(chat, is_user)
         other: Identifier | None = None
         if not chat.group:
             others = [a for a in chat.authors if not is_user(a)]
@@ -510,7 +545,8 @@ class _Reader:
         people = _People(chat, ident, is_user, other)
         det = chat.detected
         base = (("date_order", det.order), ("date_order_basis", det.basis),
-                ("layout", "ios" if det.layout.bracket else "android"))
+                ("layout", "ios" if det.layout.bracket else "android"),
+                *((("direction_basis", BY_PEER),) if inferred_user is not None else ()))
         extras = {(crlf, minute): base + ((("line_end", "CRLF"),) if crlf else ())
                   + ((("time_precision", "minute"),) if minute else ())
                   for crlf in (False, True) for minute in (False, True)}
@@ -627,6 +663,11 @@ class _Reader:
             return (AttachmentRef(name, mimetypes.guess_type(name)[0], related=name, included=False),), \
                 ("media", "not in export")
         return (AttachmentRef(text.lstrip(LRM), None, included=False),), ("media", "omitted")
+
+
+#: How direction was told in a chat between two people whose case names neither author as the person.
+BY_PEER = ("a chat between two people, and the case names neither author as you: one author is the chat's "
+           "other person (by the file's name or the case), so the other author is you")
 
 
 class _People:
