@@ -210,6 +210,32 @@ def test_participants_after_messages_still_give_direction_and_peers(tmp_path: Pa
     assert recs[0].direction == "outgoing" and recs[0].peers[0].value == "Casey Drummond"
 
 
+@pytest.mark.parametrize("participants_first", [True, False])
+def test_in_a_thread_of_two_the_participant_who_is_not_the_ex_is_the_person(
+        tmp_path: Path, participants_first: bool) -> None:
+    """Messenger shows "Robin H. Hale", the case says "Robin Hale": the other participant is the ex, so
+    Robin H. Hale is the person, their own messages are outgoing, and each record says why."""
+    from nocontact.importers.facebook_json import BY_PEER
+
+    msgs = [{"sender_name": "Casey Drummond", "timestamp_ms": 1772504100000, "content": "pick up"},
+            {"sender_name": "Robin H. Hale", "timestamp_ms": 1772504160000, "content": "please stop"}]
+    parts = [{"name": "Casey Drummond"}, {"name": "Robin H. Hale"}]
+    doc = json.dumps({"participants": parts, "messages": msgs} if participants_first
+                     else {"messages": msgs, "participants": parts})
+    recs, _ = read_all(write(tmp_path, doc))
+    assert [(r.direction, r.body, [p.value for p in r.peers]) for r in recs] == [
+        ("incoming", "pick up", ["Casey Drummond"]), ("outgoing", "please stop", ["Casey Drummond"])]
+    assert all(dict(r.extra)["direction_basis"] == BY_PEER for r in recs)
+
+
+@pytest.mark.parametrize("participants", [["Casey D.", "Robin H. Hale"],  # neither is the ex by the case
+                                          ["Casey Drummond", "Robin H. Hale", "Alex"]])  # a group
+def test_nothing_is_inferred_without_exactly_the_ex_and_one_other(tmp_path: Path, participants: list[str]) -> None:
+    msgs = [{"sender_name": "Robin H. Hale", "timestamp_ms": 1772504160000, "content": "please stop"}]
+    recs, _ = read_all(write(tmp_path, thread(msgs, participants)))
+    assert recs[0].direction == "incoming" and "direction_basis" not in dict(recs[0].extra)
+
+
 def test_one_bad_message_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> None:
     """A message without a timestamp, or not an object, is a Problem; the others are records."""
     ok = {"sender_name": "Casey Drummond", "timestamp_ms": 1772504100000, "content": "hi"}

@@ -29,7 +29,9 @@ Why things are done as they are:
   orders by time.
 * Identity is by display name only: ``sender = Identifier("name", sender_name)``; the peers are
   the participants that are not the person (``ctx.case.user.display_names()``); direction is
-  outgoing when the sender is one of the person's names, so those names are required.
+  outgoing when the sender is one of the person's names, so those names are required. In a thread
+  of two where neither participant is one of them and exactly one is the ex's (by the case), the
+  other participant is the person (``extra.direction_basis``, :data:`BY_PEER`).
   ``is_group`` when the thread has more than two participants (or thread_type RegularGroup).
 * Calls: ``type == "Call"`` or ``call_duration`` present is a call (``messenger_call`` /
   ``instagram_call``); duration 0 is a missed call (``call_status=missed`` in extra, like the
@@ -57,12 +59,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from nocontact.identity import name_key
 from nocontact.importers._json_stream import events, resolve_related, walk
 from nocontact.importers.base import ImportContext, Match, SourceError, is_empty
 from nocontact.model import AttachmentRef, Identifier, Problem, Record
 from nocontact.sources import Source
 
-__all__ = ["IMPORTERS", "FacebookMessengerJson", "InstagramJson", "is_instagram_path", "unmojibake"]
+__all__ = ["BY_PEER", "IMPORTERS", "FacebookMessengerJson", "InstagramJson", "is_instagram_path", "unmojibake"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MEDIA = (("photos", "image/jpeg"), ("videos", "video/mp4"), ("audio_files", None), ("gifs", "image/gif"),
@@ -164,6 +167,11 @@ class _MetaThread:
             yield from _ThreadReader(self, source, ctx, frozenset(names), f).run()
 
 
+#: How direction was told in a thread of two whose participants include none of the person's names.
+BY_PEER = ("a conversation of two, and the case names neither participant as you: one is the ex (by the "
+           "case), so the other is you")
+
+
 class FacebookMessengerJson(_MetaThread):
     """Facebook Messenger thread file ``message_N.json``."""
 
@@ -190,6 +198,9 @@ class _ThreadReader:
         self.f = f
         self.participants: list[str] = []
         self.participants_done = False
+        #: the person's own name here was found by the other participant being the ex (``_settle_me``)
+        self.by_peer = False
+        self.settled = False
         self.thread_type: str | None = None
         self.title: str | None = None
         self.held: list[tuple[int, Any]] = []
@@ -244,7 +255,28 @@ class _ThreadReader:
                               f"participants or messages). Choose a message_1.json from the "
                               f"messages/inbox folder of the export.")
 
+    def _settle_me(self) -> None:
+        """Take the person's name in this thread from the ex's, when the case does not hold it.
+
+        A thread of two participants holds the person and one other. When neither participant
+        is one of the person's names (Messenger shows "Robin H. Hale", the case says "Robin
+        Hale") and exactly one is one of the ex's, the other is the person; without this, their
+        own messages were read as a third person's and left out.
+        """
+        if self.settled:
+            return
+        self.settled = True
+        parts = self.participants
+        if len(parts) != 2 or self.thread_type == "RegularGroup" or any(p in self.me for p in parts):
+            return
+        ex = {name_key(n) for n in self.ctx.case.ex.display_names()}
+        theirs = [p for p in parts if name_key(p) in ex]
+        if len(theirs) == 1:
+            self.me = self.me | {next(p for p in parts if p != theirs[0])}
+            self.by_peer = True
+
     def _flush(self) -> Iterator[Record | Problem]:
+        self._settle_me()
         held, self.held = self.held, []
         for idx, value in held:
             yield self._convert(idx, value)
@@ -296,7 +328,7 @@ class _ThreadReader:
         mtype = msg.get("type")
         content = msg.get("content", msg.get("text"))
         body = content if isinstance(content, str) and content != "" else None
-        extra: list[tuple[str, str]] = []
+        extra: list[tuple[str, str]] = [("direction_basis", BY_PEER)] if self.by_peer else []
         if isinstance(mtype, str):
             extra.append(("type", mtype))
         unsent = msg.get("is_unsent", msg.get("isUnsent"))
