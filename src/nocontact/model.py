@@ -114,27 +114,36 @@ class Record:
     attachments: tuple[AttachmentRef, ...] = ()
     natural_key: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    #: What the dedupe digest reads in place of ``body`` (from dedupe form 4) when the source
+    #: writes one message differently in its variants: WhatsApp's media placeholder is
+    #: "IMG-….jpg (file attached)" (with a caption after it) in an export with media and
+    #: "<Media omitted>" without, so a media message is ``("media",)``. ``body`` keeps the text.
+    digest_body: tuple[str, ...] | None = None
 
-    def content_digest(self, fmt: str, utc_text: str | None = None) -> bytes:
+    def content_digest(self, fmt: str, utc_text: str | None = None, *, variants: bool = False) -> bytes:
         """A digest of what the record says, independent of where in which file it stood.
 
         Used for deduplication across overlapping exports. A format with a globally unique id
         (Message-ID, iMessage guid) sets ``natural_key`` and that id alone decides. The parts are
-        JSON-encoded as a list, which keeps the encoding unambiguous.
+        JSON-encoded as a list, which keeps the encoding unambiguous. With ``variants`` (dedupe
+        form 4) a ``digest_body`` takes the body's place as a JSON list, which no text can equal.
         """
         if self.natural_key is not None:
             parts: list[object] = [fmt, "natural", self.natural_key]
             return _sha256(_compact(parts).encode("utf-8", "surrogatepass")).digest()
         peers = sorted(_ident(p) for p in self.peers)
+        variant = variants and self.digest_body is not None
         try:
             # ``_compact`` of the list below, written out: this runs once per record of every import.
+            body = _compact(list(self.digest_body)) if variant and self.digest_body else _enc_opt(self.body)
             text = ("[" + _enc(fmt) + "," + _enc(self.kind) + "," + _enc(utc_text or format_utc(self.utc)) + ","
                     + _enc(self.direction) + "," + _enc(_ident(self.sender)) + ",["
-                    + ",".join([_enc(p) for p in peers]) + "]," + _enc_opt(self.body) + "," + _enc_opt(self.subject)
+                    + ",".join([_enc(p) for p in peers]) + "]," + body + "," + _enc_opt(self.subject)
                     + "," + _int_opt(self.duration_s) + "," + _int_opt(self.call_type) + "]")
         except TypeError:  # a field of an unexpected type: the general encoder decides
             text = _compact([fmt, self.kind, utc_text or format_utc(self.utc), self.direction, _ident(self.sender),
-                             peers, self.body, self.subject, self.duration_s, self.call_type])
+                             peers, list(self.digest_body) if variant and self.digest_body else self.body,
+                             self.subject, self.duration_s, self.call_type])
         return _sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 

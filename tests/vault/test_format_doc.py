@@ -264,9 +264,10 @@ def test_journal_chain_head_events_merkle_and_blob(built: Built) -> None:
     conn = connect(root, keys)
     try:
         assert [r["name"] for r in rows(conn, "SELECT name FROM migrations ORDER BY name")] == [
-            "0001_initial", "0002_pillars", "0003_dedupe_key_form", "0004_dedupe_key_form_3"]
-        # A new vault writes form 3 dedupe keys: the time stamp, "/", the digest, ":", the ordinal.
-        assert rows(conn, "SELECT value FROM meta WHERE key = 'dedupe_key_form'") == [{"value": "3"}]
+            "0001_initial", "0002_pillars", "0003_dedupe_key_form", "0004_dedupe_key_form_3",
+            "0005_dedupe_key_form_4"]
+        # A new vault writes form 4 dedupe keys: the time stamp, "/", the digest, ":", the ordinal.
+        assert rows(conn, "SELECT value FROM meta WHERE key = 'dedupe_key_form'") == [{"value": "4"}]
 
         # 1. The chain: every entry's hash, link and canonical form.
         entries: dict[int, dict[str, Any]] = {}

@@ -274,11 +274,11 @@ def _as_before_form_2(vault: Vault) -> None:
 class TestDedupeKeyForm:
     def test_a_new_vault_keys_imports_by_time_first_so_they_arrive_in_order(
             self, new_vault: Vault, sample_files: dict[str, Path]) -> None:
-        """Forms 2 and 3: every key starts with its event's time stamp, so a chat's keys ascend with its rows."""
+        """Forms 2 to 4: every key starts with its event's time stamp, so a chat's keys ascend with its rows."""
         with_case(new_vault)
         whatsapp = next(p for n, p in sample_files.items() if n.startswith("WhatsApp Chat with") and n.endswith(".txt"))
         (s,) = import_paths(new_vault, whatsapp)
-        assert new_vault.dedupe_form == 3 and s.added > 10
+        assert new_vault.dedupe_form == 4 and s.added > 10
         rows = new_vault.conn.execute("SELECT dedupe_key, occurred_at FROM events ORDER BY id").fetchall()
         assert all(key.startswith(at + "/") for key, at in rows)
         assert [at for _, at in rows] == sorted(at for _, at in rows)  # so keys ascend but within a minute
@@ -328,12 +328,21 @@ def _forms_on_reopening_empty(tmp_path: Path, make_older: Callable[[Vault], None
         return before, vault.dedupe_form
 
 
-def _as_form_2(vault: Vault) -> None:
-    """Make a new vault look like one made before migration 0004 (form 2 keys)."""
+def _as_form(vault: Vault, form: int) -> None:
+    """Make a new vault look like one made before the migration to the form after ``form`` (2 or 3)."""
     with vault.transaction() as conn:
-        conn.execute("DELETE FROM migrations WHERE name = '0004_dedupe_key_form_3'")
-        conn.execute("UPDATE meta SET value = '2' WHERE key = 'dedupe_key_form'")
+        later = ["0004_dedupe_key_form_3", "0005_dedupe_key_form_4"][form - 2:]
+        conn.execute(f"DELETE FROM migrations WHERE name IN ({','.join('?' * len(later))})", later)  # noqa: S608
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'dedupe_key_form'", (str(form),))
     vault._dedupe_form = None
+
+
+def _as_form_2(vault: Vault) -> None:
+    _as_form(vault, 2)
+
+
+def _as_form_3(vault: Vault) -> None:
+    _as_form(vault, 3)
 
 
 class TestOneChatTwoWays:
@@ -372,8 +381,75 @@ class TestOneChatTwoWays:
             assert again.added == 0 and again.already_in_vault == first.added
             assert verify_vault(vault).ok
 
-    def test_a_form_2_vault_without_imports_takes_form_3(self, tmp_path: Path) -> None:
-        assert _forms_on_reopening_empty(tmp_path, _as_form_2) == (2, 3)
+    def test_a_form_2_vault_without_imports_takes_the_newest_form(self, tmp_path: Path) -> None:
+        assert _forms_on_reopening_empty(tmp_path, _as_form_2) == (2, 4)
+
+
+_WITH_MEDIA = ("12/03/2026, 21:15 - Casey Drummond: pick up\n"
+               "12/03/2026, 21:16 - Casey Drummond: IMG-20260312-WA0001.jpg (file attached)\nlook where I am\n"
+               "12/03/2026, 21:16 - Casey Drummond: IMG-20260312-WA0002.jpg (file attached)\n"
+               "13/03/2026, 08:00 - Casey Drummond: answer me\n")
+_WITHOUT_MEDIA = ("12/03/2026, 21:15 - Casey Drummond: pick up\n"
+                  "12/03/2026, 21:16 - Casey Drummond: <Media omitted>\n"
+                  "12/03/2026, 21:16 - Casey Drummond: <Media omitted>\n"
+                  "13/03/2026, 08:00 - Casey Drummond: answer me\n")
+_PHOTOS = {"IMG-20260312-WA0001.jpg": b"\xff\xd8 first photo", "IMG-20260312-WA0002.jpg": b"\xff\xd8 second"}
+
+
+def _export(folder: Path, text: str, photos: bool) -> Path:
+    folder.mkdir(parents=True)
+    chat = folder / "WhatsApp Chat with Casey Drummond.txt"
+    chat.write_text(text, encoding="utf-8")
+    for name, data in _PHOTOS.items() if photos else ():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+class TestWithAndWithoutMedia:
+    """WhatsApp asks "Include media?": the two exports of one chat are one set of events."""
+
+    def _photos(self, vault: Vault) -> set[bytes]:
+        rows = vault.conn.execute("SELECT blob FROM attachments WHERE included = 1").fetchall()
+        return {vault.blobs.read(b) for (b,) in rows}
+
+    def test_without_media_first_then_with_media_adds_only_the_photos_beside_their_messages(
+            self, new_vault: Vault, tmp_path: Path) -> None:
+        with_case(new_vault)
+        (bare,) = import_paths(new_vault, _export(tmp_path / "bare", _WITHOUT_MEDIA, False))
+        (full,) = import_paths(new_vault, _export(tmp_path / "full", _WITH_MEDIA, True))
+        assert bare.added == 4
+        assert (full.added, full.already_in_vault, full.attachments_added_later) == (0, 4, 2)
+        assert self._photos(new_vault) == set(_PHOTOS.values())
+        bodies = [r[0] for r in new_vault.conn.execute("SELECT body FROM events WHERE category = 'message' "
+                                                       "ORDER BY id")]
+        assert bodies == ["pick up", "<Media omitted>", "<Media omitted>", "answer me"]  # as first stored
+        assert verify_vault(new_vault).ok
+
+    def test_with_media_first_then_without_adds_nothing(self, new_vault: Vault, tmp_path: Path) -> None:
+        with_case(new_vault)
+        (full,) = import_paths(new_vault, _export(tmp_path / "full", _WITH_MEDIA, True))
+        (bare,) = import_paths(new_vault, _export(tmp_path / "bare", _WITHOUT_MEDIA, False))
+        assert full.added == 4 and (bare.added, bare.already_in_vault) == (0, 4)
+        assert self._photos(new_vault) == set(_PHOTOS.values())
+
+    def test_a_form_3_vault_holding_imports_keeps_form_3_and_its_keys(self, tmp_path: Path) -> None:
+        """Its keys were written from the placeholder text: they still meet on a re-import, and the
+        other variant's media messages are stored a second time there, as before."""
+        root = tmp_path / "old"
+        vault, _ = Vault.create(root, "pw", fast_kdf=True)
+        with vault:
+            _as_form_3(vault)
+            with_case(vault)
+            (first,) = import_paths(vault, _export(tmp_path / "bare", _WITHOUT_MEDIA, False))
+        with Vault.open(root, "pw") as vault:
+            assert vault.dedupe_form == 3
+            (again,) = import_paths(vault, tmp_path / "bare")
+            assert again.added == 0 and again.already_in_vault == first.added
+            (full,) = import_paths(vault, _export(tmp_path / "full", _WITH_MEDIA, True))
+            assert (full.added, full.already_in_vault) == (2, 2)
+
+    def test_a_form_3_vault_without_imports_takes_form_4(self, tmp_path: Path) -> None:
+        assert _forms_on_reopening_empty(tmp_path, _as_form_3) == (3, 4)
 
 
 class TestLocalTimesReadAsBefore:

@@ -33,7 +33,9 @@ Why the tricky parts are done as they are:
   (``call_type`` 3 when incoming, 2 when the user placed it), like missed calls in call logs.
 * **Media placeholders** (``<Media omitted>``, ``IMG-... (file attached)``, ``<attached: ...>``,
   ``image omitted``, localised) become ``AttachmentRef(included=False)``, or carry the bytes when
-  the zip (or the folder, for a bare ``.txt``) holds the named file. ``This message was deleted``
+  the zip (or the folder, for a bare ``.txt``) holds the named file. Their ``digest_body`` is
+  ``("media",)``, so a chat exported with its media and again without is one set of events
+  (dedupe form 4); media messages of one minute from one sender are told apart by their order. ``This message was deleted``
   and the ``<This message was edited>`` suffix stay in the body as written and set ``extra``
   flags ``deleted``/``edited``.
 * **Times** are naive wall-clock times read in ``ctx.source_timezone`` (SourceError when it is
@@ -636,6 +638,7 @@ class _Reader:
                 category: Literal["message", "call"] = "message"
                 call_type: int | None = None
                 attachments: tuple[AttachmentRef, ...] = ()
+                digest_body: tuple[str, ...] | None = None
                 sm = special(body)
                 if sm is not None:
                     kind = sm.lastgroup
@@ -647,11 +650,14 @@ class _Reader:
                     else:
                         attachments, note = media(sm, body)
                         extra = (*extra, note)
+                        # With media or without, one message. The caption an export with media
+                        # writes after the file's name is not counted: without media it is gone.
+                        digest_body = _MEDIA_DIGEST
                 if body[-1:] == ">" and _EDITED.search(body):
                     extra = (*extra, ("edited", "true"))
                 yield Record(str(n), KIND, category, utc, raw, zone_name, basis,
                              "outgoing" if outgoing else "incoming", sender, peers, group, title, body,
-                             None, None, call_type, attachments, None, extra)
+                             None, None, call_type, attachments, None, extra, digest_body)
 
     def _media(self, sm: re.Match[str], text: str) -> tuple[tuple[AttachmentRef, ...], tuple[str, str]]:
         name = sm.group("name") or sm.group("file")
@@ -664,6 +670,9 @@ class _Reader:
                 ("media", "not in export")
         return (AttachmentRef(text.lstrip(LRM), None, included=False),), ("media", "omitted")
 
+
+#: A media message's ``Record.digest_body``: the same whichever way the export wrote the placeholder.
+_MEDIA_DIGEST = ("media",)
 
 #: How direction was told in a chat between two people whose case names neither author as the person.
 BY_PEER = ("a chat between two people, and the case names neither author as you: one author is the chat's "

@@ -311,7 +311,8 @@ def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[tu
 
     A file found is named with its extension, while one missing keeps the name the export wrote:
     Google Voice writes an MMS image's name without its ``.jpg``, so a found file also answers a
-    missing name equal to its name without the extension.
+    missing name equal to its name without the extension. A WhatsApp media message stored from an
+    export without media names no file at all ("<Media omitted>"); its file answers that placeholder.
     """
     if not any(a.included for a in rec.attachments):
         return []
@@ -324,6 +325,7 @@ def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[tu
                                  (key + "#", key + "$")):
         missing.discard(json.loads(extra).get("file_for"))
     held = []
+    unnamed = []
     for a in rec.attachments:
         if not a.included:
             continue
@@ -332,6 +334,12 @@ def _files_held_back(conn: Any, event_id: int, key: str, rec: Record) -> list[tu
                 held.append((a, name))
                 missing.discard(name)
                 break
+        else:
+            unnamed.append(a)
+    if rec.digest_body is not None:
+        # The same message written another way (dedupe form 4): the stored event holds only the
+        # placeholder of an export without media ("<Media omitted>"), which names no file.
+        held.extend(zip(unnamed, sorted(missing), strict=False))
     return held
 
 
@@ -412,6 +420,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     form = vault.dedupe_form
     natural_scope = NATURAL_KEY_SCOPES.get(importer.name, importer.name) if form >= 2 else importer.name
     record_scope = RECORD_KEY_SCOPES.get(importer.name, importer.name) if form >= 3 else importer.name
+    variants = form >= 4
     ordinals = _Ordinals()
     merkle = MerkleRoot()
     kinds: Counter[str] = Counter()
@@ -499,7 +508,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                     if rec.utc != last_utc:  # a chat's messages share their minute: format it once
                         last_utc, utc_text = rec.utc, format_utc(rec.utc)
                     digest = rec.content_digest(record_scope if rec.natural_key is None else natural_scope,
-                                                utc_text)
+                                                utc_text, variants=variants)
                     occurred_us = _micros(rec.utc)
                     if rec.natural_key is None:
                         dkey = dedupe_key(digest, ordinals.next(occurred_us, digest), utc_text=utc_text,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEDUPE_FORM_3_SQL", "DEDUPE_FORM_SQL", "MIGRATIONS", "PILLARS_SQL", "apply_migrations"]
+__all__ = ["DEDUPE_FORM_3_SQL", "DEDUPE_FORM_4_SQL", "DEDUPE_FORM_SQL", "MIGRATIONS", "PILLARS_SQL", "apply_migrations"]
 
 _INITIAL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -225,7 +225,7 @@ INSERT OR IGNORE INTO meta(key, value) SELECT 'dedupe_key_form',
 
 #: Form 3 (docs/vault-format.md, "Dedupe key"): a record read by either WhatsApp importer is
 #: digested under one scope, "whatsapp", so a chat imported as the zip and again as its unpacked
-#: ``_chat.txt`` (or as a bare export and later one with media) is one set of events; form 2 took
+#: ``_chat.txt`` is one set of events (their media messages, with media and without, from form 4); form 2 took
 #: each importer's name and stored such a chat twice. Like form 2, only a vault with no imported
 #: event takes it, so a vault's keys never change form under it.
 DEDUPE_FORM_3_SQL = """
@@ -233,10 +233,21 @@ UPDATE meta SET value = '3' WHERE key = 'dedupe_key_form' AND value = '2'
     AND NOT EXISTS (SELECT 1 FROM events WHERE origin = 'import')
 """
 
+#: Form 4 (docs/vault-format.md, "Dedupe key"): a record that says how its source writes it in
+#: another variant (``Record.digest_body``) is digested by that, so WhatsApp's media messages are
+#: one event whether the chat was exported with its media ("IMG-….jpg (file attached)") or
+#: without ("<Media omitted>"); form 3 digested the placeholder text and stored each twice. Like
+#: forms 2 and 3, only a vault with no imported event takes it.
+DEDUPE_FORM_4_SQL = """
+UPDATE meta SET value = '4' WHERE key = 'dedupe_key_form' AND value = '3'
+    AND NOT EXISTS (SELECT 1 FROM events WHERE origin = 'import')
+"""
+
 #: (name, SQL). Appended to, never edited.
 MIGRATIONS: tuple[tuple[str, str], ...] = (("0001_initial", _INITIAL), ("0002_pillars", PILLARS_SQL),
                                            ("0003_dedupe_key_form", DEDUPE_FORM_SQL),
-                                           ("0004_dedupe_key_form_3", DEDUPE_FORM_3_SQL))
+                                           ("0004_dedupe_key_form_3", DEDUPE_FORM_3_SQL),
+                                           ("0005_dedupe_key_form_4", DEDUPE_FORM_4_SQL))
 
 
 def apply_migrations(conn: Any, now: str) -> list[str]:
