@@ -328,6 +328,27 @@ class TestImportAgain:
         assert bodies == ["pick up", "stop", "answer me"]
 
 
+def long_chat(n: int) -> str:
+    """A chat of ``n`` messages, one a minute from 13 March 2026 (day-first dates)."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 3, 13, 8, 0)
+    return "".join(f"{(start + timedelta(minutes=i)):%d/%m/%Y, %H:%M} - Casey Drummond: message {i}\n"
+                   for i in range(n))
+
+
+class TestWhatsAppLimits:
+    def test_a_chat_cut_at_whatsapps_limit_says_its_oldest_messages_may_be_missing(  # type: ignore[no-untyped-def]
+            self, cli, ready: Path, env: Path) -> None:
+        chat = env / "WhatsApp Chat with Casey Drummond.txt"
+        chat.write_text(long_chat(10_000), encoding="utf-8")
+        r = cli("import", str(chat))
+        assert r.code == 0, r.err
+        assert ("WhatsApp Chat with Casey Drummond.txt holds 10,000 messages, about the most WhatsApp puts in "
+                "one export (10,000)") in r.out
+        assert "Export the chat again choosing Without media" in r.out
+
+
 #: Every date reads both ways (all fields up to 12, forward either way): only the person knows.
 AMBIGUOUS_CHAT = ("03/04/25, 21:15 - Casey Drummond: hi\n"
                   "03/04/25, 21:16 - Robin Hale: stop\n"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nocontact.ingest import MEDIA_REASON, Skipped
-from nocontact.summary_rows import not_theirs, skipped_rows, summary_rows
+from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows
 from nocontact.vault.importing import ImportSummary
 
 
@@ -108,3 +110,27 @@ def test_nothing_is_said_when_nothing_was_read_or_everything_was_theirs() -> Non
 def test_the_names_of_other_people_are_never_in_the_stored_or_printed_summary() -> None:
     chat = _read("c.txt", "whatsapp_android_txt", 0, {("name", "Mum"): 3})
     assert "not_theirs" not in chat.as_json() and "Mum" not in str(chat.as_json())
+
+
+# ---- WhatsApp's export limits -------------------------------------------------------------------
+def _chat(entries: int, fmt: str = "whatsapp_android_txt", system: int = 3) -> ImportSummary:
+    return ImportSummary(source="WhatsApp Chat with Casey.txt", format=fmt, records_read=entries - system,
+                         system_lines=system)
+
+
+@pytest.mark.parametrize(("entries", "cap"), [(10_000, 10_000), (9_801, 10_000), (10_199, 10_000),
+                                              (40_000, 40_000), (39_300, 40_000)])
+def test_a_chat_about_as_long_as_whatsapps_limit_may_have_lost_its_oldest_messages(entries: int, cap: int) -> None:
+    [note] = export_caps([_chat(entries)])
+    assert (note.entries, note.cap) == (entries, cap)
+    assert ("Without media" in note.advice) == (cap == 10_000)
+
+
+@pytest.mark.parametrize("entries", [9_500, 10_300, 25_000, 38_000, 41_000])
+def test_a_chat_of_another_length_says_nothing(entries: int) -> None:
+    assert export_caps([_chat(entries)]) == []
+
+
+def test_only_whatsapp_chats_are_measured_against_whatsapps_limit() -> None:
+    assert export_caps([_chat(10_000, "sms_backup_restore_sms")]) == []
+    assert len(export_caps([_chat(10_000, "whatsapp_ios_zip")])) == 1

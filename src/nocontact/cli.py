@@ -26,7 +26,7 @@ from nocontact import __version__
 from nocontact.case import CaseError, case_from_json, split_telegram
 from nocontact.importers import UnknownFormat
 from nocontact.sources import ArchiveError
-from nocontact.summary_rows import not_theirs, skipped_rows, summary_rows
+from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows
 from nocontact.textsafety import terminal_text
 from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import Vault, VaultError
@@ -532,6 +532,10 @@ def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 
                       "were not beside the export. If you have them, import the export's whole folder or zip "
                       "again: they are added beside their messages, and nothing is added twice.")
         _print_not_theirs(summaries)
+        for cap in export_caps(summaries):
+            out.print(f"[bold]{escape(terminal_text(cap.source))} holds {cap.entries:,} messages[/bold], about the most "
+                      f"WhatsApp puts in one export ({cap.cap:,}). WhatsApp keeps the newest, so the oldest "
+                      f"messages of this chat may be missing from it. {cap.advice}")
         again = sum(s.already_in_vault for s in summaries)
         if again:
             out.print(f"{again} {'record was' if again == 1 else 'records were'} already in the vault and "

@@ -10,6 +10,10 @@ When nothing in what was imported was from or to them, the people it was from ar
 (``not_theirs``): the commonest reason is that the ex appears under a name or number the case
 does not hold yet ("Don't answer", a second number), and then all of their messages were left out
 as other people's. Naming who was there turns a silent zero into one step to take.
+
+A WhatsApp export that holds about as many messages as WhatsApp puts in one (10,000 with media,
+40,000 without) has probably lost the chat's oldest messages, and nothing in the file says so
+(``export_caps``): the person is told, and what to do.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 
 from nocontact.vault.importing import ImportSummary
 
-__all__ = ["NotTheirs", "Person", "SkipRow", "SummaryRow", "not_theirs", "skipped_rows", "summary_rows"]
+__all__ = ["CapNote", "NotTheirs", "Person", "SkipRow", "SummaryRow", "export_caps", "not_theirs", "skipped_rows",
+           "summary_rows"]
 
 
 @dataclass
@@ -167,4 +172,41 @@ def not_theirs(summaries: Iterable[ImportSummary], top: int = 5) -> list[NotThei
         if s.format in ONE_CHOSEN_CHAT and not s.attributed and s.not_theirs:
             people, more = _people(s.not_theirs, top)
             out.append(NotTheirs(s.source, s.records_read, people, more))
+    return out
+
+
+#: WhatsApp's limits on one chat export (its help pages: the newest 10,000 messages when media is
+#: included, 40,000 without), and how near a count must be to one to say so. The limits are
+#: approximate, and an export that happens to be near one without being cut costs a sentence.
+WHATSAPP_CAPS = (10_000, 40_000)
+CAP_MARGIN = 0.02
+
+
+@dataclass(frozen=True)
+class CapNote:
+    """A chat export holding about as many messages as WhatsApp's limit: its oldest may be missing."""
+
+    source: str
+    entries: int
+    cap: int
+
+    @property
+    def advice(self) -> str:
+        if self.cap == WHATSAPP_CAPS[0]:
+            return ("Export the chat again choosing Without media (up to about 40,000 messages) and import "
+                    "that too: nothing is added twice, and photos already imported stay.")
+        return ("WhatsApp cannot export more than this from one chat: for what came before, keep an earlier "
+                "export, screenshots or the phone itself.")
+
+
+def export_caps(summaries: Iterable[ImportSummary]) -> list[CapNote]:
+    """The WhatsApp chats read whose size is about one of WhatsApp's export limits."""
+    out = []
+    for s in summaries:
+        if s.format not in ONE_CHOSEN_CHAT:
+            continue
+        entries = s.records_read + s.system_lines
+        for cap in WHATSAPP_CAPS:
+            if abs(entries - cap) <= cap * CAP_MARGIN:
+                out.append(CapNote(s.source, entries, cap))
     return out

@@ -212,6 +212,16 @@ def test_an_upload_with_nothing_of_theirs_names_who_it_was_with_and_where_to_add
     assert '<a href="/documentation/people">Who is who</a>' in note
 
 
+def test_a_chat_cut_at_whatsapps_limit_is_said_on_the_page(unlocked: Web) -> None:
+    from tests.test_cli import long_chat
+
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": ("WhatsApp Chat with Casey Drummond.txt", long_chat(40_000).encode(),
+                                             "text/plain")})
+    note = r.text.split("holds 40000 messages</strong>", 1)[1].split("</p>", 1)[0]
+    assert "the oldest messages of this chat may be missing" in note and "WhatsApp cannot export more" in note
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")
