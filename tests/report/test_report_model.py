@@ -205,3 +205,23 @@ def test_bursts_table_is_capped_to_the_largest() -> None:
     m = model_for(rows)
     assert m.bursts_total == BURST_CAP + 10 and len(m.bursts) == BURST_CAP
     assert max(b.count for b in m.bursts) == 25
+
+
+def test_a_whatsapp_chat_at_whatsapps_limit_says_in_its_exhibit_that_older_messages_may_exist(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A court reading the exhibits learns the chat may start later than the conversation did."""
+    from tests.test_cli import long_chat
+    from tests.vault.helpers import import_paths, with_case
+
+    long, short = tmp_path / "long" / "WhatsApp Chat with Casey Drummond.txt", tmp_path / "short" / "WhatsApp Chat with Casey Drummond.txt"
+    for path, n in ((long, 10_000), (short, 50)):
+        path.parent.mkdir()
+        path.write_text(long_chat(n), encoding="utf-8")
+    v, _ = Vault.create(tmp_path / "vault", "pw", fast_kdf=True)
+    with v:
+        with_case(v)
+        import_paths(v, long)
+        import_paths(v, short)
+        how = [e.how for e in build_model(v, now=NOW).exhibits]
+    assert len(how) == 2
+    assert sum("it holds 10,000 messages, about the most WhatsApp puts in one export (10,000)" in h for h in how) == 1
+    assert sum("messages from before its first one may exist" in h for h in how) == 1

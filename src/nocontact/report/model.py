@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import sys
 from collections import Counter
@@ -30,7 +31,9 @@ from nocontact.eventlog import event_dicts
 from nocontact.identity import ExMatcher, normalise
 from nocontact.legal import Hotline, Jurisdiction, default_for_country, load_jurisdiction
 from nocontact.model import format_utc
+from nocontact.summary_rows import export_caps
 from nocontact.vault.events import StoredEvent, current_boundary, current_case, iter_events
+from nocontact.vault.importing import ImportSummary
 from nocontact.vault.store import Vault
 
 __all__ = [
@@ -620,7 +623,7 @@ def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzin
         how = f"{s['format'] or 'unknown'} export, read by nocontact's {s['format']} importer"
         if s.get("records_read") is not None:
             how += (f"; {s['records_read']} records read, {s['skipped_unrelated']} about other people "
-                    f"not kept; imported {s['imports']} time(s)")
+                    f"not kept; imported {s['imports']} time(s)") + _cap_note(s)
         exhibits_all.append(Exhibit(f"E{n}", visible(name), s["sha256"], int(s["size"]), how,
                                     str(s["imported_at"])[:19].replace("T", " "),
                                     ex_per_source.get(s["sha256"], 0), note))
@@ -700,11 +703,34 @@ def _sources(vault: Vault) -> list[dict[str, Any]]:
     q = ("SELECT s.sha256, s.size, s.display, coalesce(s.format, ''), s.first_imported_at, "
          "(SELECT count(*) FROM imports i WHERE i.source_id = s.id), "
          "(SELECT i.records_read FROM imports i WHERE i.source_id = s.id ORDER BY i.id LIMIT 1), "
-         "(SELECT i.skipped_unrelated FROM imports i WHERE i.source_id = s.id ORDER BY i.id LIMIT 1) "
+         "(SELECT i.skipped_unrelated FROM imports i WHERE i.source_id = s.id ORDER BY i.id LIMIT 1), "
+         "(SELECT i.summary FROM imports i WHERE i.source_id = s.id ORDER BY i.id LIMIT 1) "
          "FROM sources s ORDER BY s.id")
     return [{"sha256": r[0], "size": r[1], "display": r[2], "format": r[3], "imported_at": r[4],
-             "imports": r[5], "records_read": r[6], "skipped_unrelated": r[7]}
+             "imports": r[5], "records_read": r[6], "skipped_unrelated": r[7],
+             "system_lines": _system_lines(r[8])}
             for r in vault.conn.execute(q)]
+
+
+def _system_lines(summary: str | None) -> int:
+    try:
+        value = json.loads(summary or "{}").get("system_lines", 0)
+    except (ValueError, AttributeError):
+        return 0
+    return value if isinstance(value, int) else 0
+
+
+def _cap_note(s: dict[str, Any]) -> str:
+    """What the report says of a WhatsApp chat about as long as WhatsApp's export limit."""
+    if s.get("records_read") is None:
+        return ""
+    summary = ImportSummary(source=s["display"], format=s["format"], records_read=int(s["records_read"]),
+                            system_lines=int(s["system_lines"]))
+    for cap in export_caps([summary]):
+        return (f"; it holds {cap.entries:,} messages, about the most WhatsApp puts in one export ({cap.cap:,}), "
+                "and WhatsApp keeps the newest: messages from before its first one may exist that it does "
+                "not hold")
+    return ""
 
 
 def build_model(vault: Vault, *, redact_third_parties: bool = False, text: TextMode = "excerpt",
