@@ -112,7 +112,14 @@ def test_a_person_uses_the_app_from_unlock_to_quick_exit(server: tuple[str, Path
     with pg.expect_navigation():
         pg.keyboard.press("Enter")
     pg.wait_for_selector("h1:has-text('Home')")
+    # Home's "Import your messages" leads to the steps for each app, unfolded.
+    pg.click("a:has-text('Import your messages')")
+    pg.wait_for_selector("h1:has-text('Documentation')")
+    assert pg.evaluate("document.getElementById('howto-exports').open")
+    assert pg.is_visible("dt:has-text('WhatsApp on Android')")
+    _shot(pg, "02-documentation-howto")
     pg.goto(f"{origin}/documentation")
+    assert not pg.evaluate("document.getElementById('howto-exports').open")
     pg.set_input_files("#export-file", str(export))
     # While the import runs, the page says so and the button cannot send the files twice (a
     # submit event made in the page runs the same handler and navigates nowhere).

@@ -366,3 +366,28 @@ def test_unknown_pages_use_the_one_error_page(unlocked: Web) -> None:
     """404s look like every other error and keep the headers."""
     r = unlocked.client.get("/nope")
     assert r.status_code == 404 and "Nothing here" in r.text and "<title>Notes</title>" in r.text
+
+
+def test_home_in_a_new_vault_asks_for_the_time_zone_and_a_first_import(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Nothing imported and no zone yet: Home says both, with where to go; a full vault says neither."""
+    from starlette.testclient import TestClient
+
+    from nocontact.vault.store import Vault
+    from nocontact.web import create_app
+    from tests.web.conftest import BASE, PASSPHRASE, TOKEN, Clock
+    from tests.web.conftest import Web as Client
+
+    v, _ = Vault.create(tmp_path / "vault", PASSPHRASE, fast_kdf=True)
+    v.close()
+    app = create_app(tmp_path / "vault", token=TOKEN, clock=Clock(), fast_kdf=True, derived_wait=60)
+    with TestClient(app, base_url=BASE, follow_redirects=True) as client:
+        web = Client(client, tmp_path / "vault", Clock())
+        web.unlock()
+        attention = client.get("/").text.split("What needs attention", 1)[1]
+    assert 'href="/documentation#howto-exports">Import your messages</a>' in attention
+    assert 'href="/documentation/people">Say which time zone your phone uses</a>' in attention
+
+
+def test_home_of_a_vault_with_imports_and_a_zone_does_not_ask_for_them(unlocked: Web) -> None:
+    attention = unlocked.client.get("/").text.split("What needs attention", 1)[1]
+    assert "Import your messages" not in attention and "Say which time zone" not in attention

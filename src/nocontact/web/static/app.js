@@ -53,6 +53,11 @@
     window.setTimeout(function () { window.location.reload(); },
                       1000 * Math.max(1, parseInt(wait.getAttribute("data-reload-after"), 10) || 3));
   }
+  // A link to a folded section (Home's "Import your messages" to the steps for each app) opens it.
+  if (window.location.hash) {
+    var folded = document.getElementById(window.location.hash.slice(1));
+    if (folded && folded.tagName === "DETAILS") { folded.open = true; }
+  }
   // Template buttons: fill the textarea without leaving the page.
   document.addEventListener("click", function (e) {
     var b = e.target.closest("[data-fill-from]");

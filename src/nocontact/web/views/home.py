@@ -31,6 +31,13 @@ def _attention(request: Request, today: date, fig: Figures | None) -> list[tuple
     if not case.ex.phones and not case.ex.emails and not case.ex.display_names():
         out.append(("Say who they are", "Without their numbers or names, imports cannot tell their messages "
                     "from everyone else's.", "/documentation/people"))
+    if not case.source_timezone:
+        out.append(("Say which time zone your phone uses", "WhatsApp and some other exports write times "
+                    "without a zone: nocontact reads them in yours, and says so in the report.",
+                    "/documentation/people"))
+    if v.conn.execute("SELECT 1 FROM imports LIMIT 1").fetchone() is None:
+        out.append(("Import your messages", "The exports from your phone and apps are the evidence. The "
+                    "Documentation page has the steps for each app.", "/documentation#howto-exports"))
     if v.conn.execute("SELECT 1 FROM boundaries LIMIT 1").fetchone() is None:
         out.append(("Record your boundary message", "Once you have asked for no contact, every contact after "
                     "it counts. Record when and how you sent it.", "/boundary"))
