@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -431,6 +432,26 @@ class TestWithAndWithoutMedia:
         (bare,) = import_paths(new_vault, _export(tmp_path / "bare", _WITHOUT_MEDIA, False))
         assert full.added == 4 and (bare.added, bare.already_in_vault) == (0, 4)
         assert self._photos(new_vault) == set(_PHOTOS.values())
+
+    def test_an_iphone_chat_zip_without_then_with_its_media_is_one_set_of_events(
+            self, new_vault: Vault, tmp_path: Path) -> None:
+        head = "[13/03/2026, 21:15:02] Casey Drummond: pick up\n"
+        photo = "00000012-PHOTO-2026-03-12-21-16-00.jpg"
+        without, with_media = tmp_path / "a" / "WhatsApp Chat - Casey Drummond.zip", \
+            tmp_path / "b" / "WhatsApp Chat - Casey Drummond.zip"
+        for z, line, files in ((without, "\u200eimage omitted", {}), (with_media, f"\u200e<attached: {photo}>",
+                                                                       {photo: b"\xff\xd8 the photo"})):
+            z.parent.mkdir()
+            with zipfile.ZipFile(z, "w") as zf:
+                zf.writestr("_chat.txt", head + f"[13/03/2026, 21:16:00] Casey Drummond: {line}\n")
+                for name, data in files.items():
+                    zf.writestr(name, data)
+        with_case(new_vault)
+        (first,) = import_paths(new_vault, without)
+        (second,) = import_paths(new_vault, with_media)
+        assert first.added == 2 and (second.added, second.already_in_vault, second.attachments_added_later) == (0, 2, 1)
+        assert self._photos(new_vault) == {b"\xff\xd8 the photo"}
+        assert verify_vault(new_vault).ok
 
     def test_a_form_3_vault_holding_imports_keeps_form_3_and_its_keys(self, tmp_path: Path) -> None:
         """Its keys were written from the placeholder text: they still meet on a re-import, and the
