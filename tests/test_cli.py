@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -326,6 +327,20 @@ class TestImportAgain:
         assert "Nothing in" not in again.out
         bodies = [json.loads(line)["body"] for line in cli("events", "--format", "jsonl").out.splitlines()]
         assert bodies == ["pick up", "stop", "answer me"]
+
+
+    def test_a_telegram_export_with_none_of_their_ids_names_each_id_with_its_name(  # type: ignore[no-untyped-def]
+            self, cli, ready: Path, env: Path) -> None:
+        """The case lacks their Telegram id: the ids in the export come with the names it shows."""
+        case = json.loads(json.dumps(DEMO_CASE))
+        del case["ex"]["identifiers"]["telegram"]
+        (env / "case2.json").write_text(json.dumps(case))
+        assert cli("case", "load", str(env / "case2.json")).code == 0
+        r = cli("import", str(ready / "DataExport_2026-04-02" / "result.json"))
+        assert r.code == 0, r.err
+        assert "is from or to them" in r.out
+        assert re.search(r"  user\d+ \(Telegram id, shown as Casey Drummond\): \d+", r.out), r.out
+        assert "nocontact party add --telegram-id user" in r.out
 
 
 def long_chat(n: int) -> str:

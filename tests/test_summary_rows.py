@@ -64,10 +64,10 @@ def test_thousands_of_photos_not_imported_by_themselves_are_one_line_per_reason(
 
 
 # ---- nothing was theirs -------------------------------------------------------------------------
-def _read(source: str, fmt: str, attributed: int, people: dict[tuple[str, str], int]) -> ImportSummary:
+def _read(source: str, fmt: str, attributed: int, people: dict[tuple[str, ...], int]) -> ImportSummary:
     s = ImportSummary(source=source, format=fmt, records_read=sum(people.values()) + attributed,
                       attributed=attributed, skipped_unrelated=sum(people.values()))
-    s.not_theirs.update(people)
+    s.not_theirs.update({(k[0], k[1], k[2] if len(k) > 2 else ""): n for k, n in people.items()})
     return s
 
 
@@ -134,3 +134,15 @@ def test_a_chat_of_another_length_says_nothing(entries: int) -> None:
 def test_only_whatsapp_chats_are_measured_against_whatsapps_limit() -> None:
     assert export_caps([_chat(10_000, "sms_backup_restore_sms")]) == []
     assert len(export_caps([_chat(10_000, "whatsapp_ios_zip")])) == 1
+
+
+def test_a_telegram_id_is_named_with_the_name_the_export_shows_beside_it() -> None:
+    """user7700998811 means nothing to the person; "shown as Casey" does. Names under one id count once."""
+    export = _read("result.json", "telegram_desktop_json", 0, {("telegram", "user7700998811", "Casey"): 30,
+                                                                ("telegram", "user7700998811", "C"): 2,
+                                                                ("telegram", "user7700998811", ""): 1,
+                                                                ("telegram", "user1", "Mum"): 5})
+    [hint] = not_theirs([export])
+    assert [(p.value, p.what, p.records) for p in hint.people] == [
+        ("user7700998811", "Telegram id, shown as Casey", 33), ("user1", "Telegram id, shown as Mum", 5)]
+    assert hint.people[0].command == "nocontact party add --telegram-id user7700998811"

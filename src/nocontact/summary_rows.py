@@ -121,11 +121,14 @@ class Person:
     kind: str
     value: str
     records: int
+    #: the name the export shows beside an id (Telegram's ``from``), or ""
+    shown_as: str = ""
 
     @property
     def what(self) -> str:
-        """The kind in words: name, number, address, Telegram id, iMessage."""
-        return _KIND.get(self.kind, self.kind)
+        """The kind in words (name, number, address, Telegram id, iMessage), and the name shown beside it."""
+        kind = _KIND.get(self.kind, self.kind)
+        return f"{kind}, shown as {self.shown_as}" if self.shown_as else kind
 
     @property
     def command(self) -> str:
@@ -146,9 +149,17 @@ class NotTheirs:
     more: int
 
 
-def _people(counter: Counter[tuple[str, str]], top: int) -> tuple[list[Person], int]:
-    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [Person(k, v, n) for (k, v), n in ranked[:top]], max(0, len(ranked) - top)
+def _people(counter: Counter[tuple[str, str, str]], top: int) -> tuple[list[Person], int]:
+    """The people most records were from or to; one id shown under several names counts once."""
+    merged: Counter[tuple[str, str]] = Counter()
+    shown: dict[tuple[str, str], str] = {}
+    for (kind, value, name), n in counter.items():
+        merged[kind, value] += n
+        if name and not shown.get((kind, value)):
+            shown[kind, value] = name
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ([Person(k, v, n, shown.get((k, v), "")) for (k, v), n in ranked[:top]],
+            max(0, len(ranked) - top))
 
 
 def not_theirs(summaries: Iterable[ImportSummary], top: int = 5) -> list[NotTheirs]:
@@ -161,7 +172,7 @@ def not_theirs(summaries: Iterable[ImportSummary], top: int = 5) -> list[NotThei
     if not items:
         return []
     if not any(s.attributed for s in items):
-        every: Counter[tuple[str, str]] = Counter()
+        every: Counter[tuple[str, str, str]] = Counter()
         for s in items:
             every.update(s.not_theirs)
         people, more = _people(every, top)

@@ -91,10 +91,10 @@ class ImportSummary:
     #: not beside the export then): each is added as an attachment event beside it.
     attachments_added_later: int = 0
 
-    #: Who the records not theirs were from or to, ``(kind, value)`` -> records, so the person can
-    #: be shown a name their case is missing. Said at the end of the import and never stored, nor
-    #: printed by ``--json``: they are other people's names.
-    not_theirs: Counter[tuple[str, str]] = field(default_factory=Counter, compare=False, repr=False)
+    #: Who the records not theirs were from or to, ``(kind, value, name shown beside it)`` ->
+    #: records, so the person can be shown a name their case is missing. Said at the end of the
+    #: import and never stored, nor printed by ``--json``: they are other people's names.
+    not_theirs: Counter[tuple[str, str, str]] = field(default_factory=Counter, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -107,12 +107,18 @@ class ImportSummary:
 NOT_THEIRS_LIMIT = 1000
 
 
-def _count_not_theirs(counter: Counter[tuple[str, str]], rec: Record) -> None:
-    """Count who a record not theirs was from (or, sent by the person, to)."""
-    who = rec.peers[0] if rec.direction == "outgoing" and rec.peers else rec.sender
+def _count_not_theirs(counter: Counter[tuple[str, str, str]], rec: Record) -> None:
+    """Count who a record not theirs was from (or, sent by the person, to).
+
+    A Telegram id means nothing to a person: the name the export shows beside it (``from``) goes
+    with it, for the messages the person received.
+    """
+    outgoing = rec.direction == "outgoing"
+    who = rec.peers[0] if outgoing and rec.peers else rec.sender
     if who is None or who.kind in ("withheld", "party") or not who.value:
         return
-    key = (who.kind, who.value)
+    shown = "" if outgoing or who.kind == "name" else next((v for k, v in rec.extra if k == "from"), "")
+    key = (who.kind, who.value, shown)
     if key in counter or len(counter) < NOT_THEIRS_LIMIT:
         counter[key] += 1
 
