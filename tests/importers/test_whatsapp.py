@@ -554,3 +554,33 @@ def test_a_single_author_or_a_group_is_never_taken_for_the_person(tmp_path: Path
     group = _TWO + "13/03/2026, 08:05 - Alex: leave her alone\n"
     recs = _records(_read_txt(tmp_path, group, "WhatsApp Chat with Casey Drummond.txt", _case_ctx(Person())))
     assert [r.direction for r in recs] == ["incoming"] * 4
+
+
+# --- a file saved twice ----------------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", [" (1)", "(2)", " - Copy", " - Copy (3)", " copy", " copy 2", "-2"])
+def test_a_chat_file_saved_twice_is_still_the_chat_with_them(tmp_path: Path, suffix: str) -> None:
+    """"WhatsApp Chat with Casey Drummond (1).txt": the person's own messages are to Casey Drummond."""
+    chat = ("13/03/2026, 21:15 - Casey Drummond: pick up\n"
+            "13/03/2026, 21:16 - Robin Hale: please stop contacting me\n")
+    ctx = ImportContext(case=Case(user=Person(name="Robin Hale"), ex=Person(name="Casey Drummond")),
+                        source_timezone=ZoneInfo("America/Chicago"))
+    recs = _records(_read_txt(tmp_path, chat, f"WhatsApp Chat with Casey Drummond{suffix}.txt", ctx))
+    assert [(r.direction, tuple(p.value for p in r.peers), r.conversation) for r in recs] == [
+        ("incoming", ("Robin Hale",), "Casey Drummond"), ("outgoing", ("Casey Drummond",), "Casey Drummond")]
+
+
+def test_a_suffix_stays_when_without_it_the_title_names_no_one(tmp_path: Path) -> None:
+    """A contact saved as "Casey (2)" stays "Casey (2)" unless "Casey" is an author or the ex."""
+    chat = "13/03/2026, 21:15 - Casey (2): pick up\n13/03/2026, 21:16 - Robin Hale: stop\n"
+    ctx = ImportContext(case=Case(user=Person(name="Robin Hale")), source_timezone=ZoneInfo("America/Chicago"))
+    recs = _records(_read_txt(tmp_path, chat, "WhatsApp Chat with Casey (2).txt", ctx))
+    assert {r.conversation for r in recs} == {"Casey (2)"}
+    assert recs[1].peers[0].value == "Casey (2)"
+
+
+def test_only_the_person_wrote_and_the_file_was_saved_twice_the_case_names_the_chat(tmp_path: Path) -> None:
+    chat = "13/03/2026, 21:16 - Robin Hale: please stop contacting me\n"
+    ctx = ImportContext(case=Case(user=Person(name="Robin Hale"), ex=Person(name="Casey Drummond")),
+                        source_timezone=ZoneInfo("America/Chicago"))
+    [rec] = _records(_read_txt(tmp_path, chat, "WhatsApp Chat with Casey Drummond (1).txt", ctx))
+    assert (rec.direction, rec.peers[0].value) == ("outgoing", "Casey Drummond")

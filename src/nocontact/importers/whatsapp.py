@@ -55,7 +55,8 @@ Why the tricky parts are done as they are:
   phone number for an unsaved contact (``Identifier("phone", ...)``). A message is outgoing when
   its author is one of the user's names or phones. A chat is a group when it has more than two
   authors or group notices; otherwise its other party is the chat title from the file name
-  ("WhatsApp Chat with X") or the one author who is not the user. In a chat of two authors of
+  ("WhatsApp Chat with X", without a " (1)" or " - Copy" that saving the file twice added, when
+  what remains is an author's or the ex's name) or the one author who is not the user. In a chat of two authors of
   which the case names neither as the user (WhatsApp wrote their profile name), the author who
   is not the other party (the title, or the ex by the case) is the user, and ``extra`` says so
   (``direction_basis``, :data:`BY_PEER`).
@@ -263,6 +264,27 @@ def chat_title(file_name: str) -> str | None:
     return m.group("title") if m else None
 
 
+#: What browsers and file managers add to a file saved twice: "X (1).txt", "X(2)", "X - Copy",
+#: "X - Copy (2)", "X copy", "X copy 2", "X-2".
+_SAVED_AGAIN = re.compile(r"(?: ?\(\d{1,3}\)| - Copy(?: \(\d{1,3}\))?| copy(?: \d{1,3})?|-\d{1,2})\Z")
+
+
+def _title_among(title: str | None, authors: list[str], theirs: tuple[str, ...] = ()) -> str | None:
+    """The chat's title, without what saving the file twice added to it when that makes it a name.
+
+    "WhatsApp Chat with Casey (1).txt" is the chat with Casey: read as "Casey (1)", the other
+    person matched no one, and the person's own messages to them were left out. The suffix is
+    only dropped when what remains is the name of one of the chat's authors or of the ex.
+    """
+    if title is None:
+        return None
+    keys = {name_key(a) for a in (*authors, *theirs)}
+    if name_key(title) in keys:
+        return title
+    bare = _SAVED_AGAIN.sub("", title)
+    return bare if bare != title and name_key(bare) in keys else title
+
+
 #: What the text after a header is: (author or None, text, why it is a notice ("" for a
 #: message), whether it is a group notice).
 Classified = tuple[str | None, str, str, bool]
@@ -378,6 +400,7 @@ class _Reader:
         self.display = display
         self.title = title
         self.ctx = ctx
+        self.ex_names = ctx.case.ex.display_names()
         known = (*ctx.case.user.display_names(), *ctx.case.ex.display_names(), *((title,) if title else ()))
         #: Known names that hold ": " (longest first), so "DO NOT ANSWER: Casey: hi" is Casey's "hi".
         self.colon_names = tuple(sorted({n for n in known if ": " in n}, key=len, reverse=True))
@@ -466,7 +489,8 @@ class _Reader:
                     seen[author] = True
         order, basis = decide_order(lay, dates, self.ctx.date_order)
         names = [a for a, real in seen.items() if real]
-        return _Chat(Detected(lay, order, basis), names, group or len(names) > 2, self.title, strict)
+        title = _title_among(self.title, names, self.ex_names)
+        return _Chat(Detected(lay, order, basis), names, group or len(names) > 2, title, strict)
 
     def _survey_lines(self, strict: bool) -> _Chat:
         """Pass 1 when line 1 is not a header (a file cut at the top): every layout is counted
@@ -503,7 +527,8 @@ class _Reader:
             raise SourceError(f"{self.display} is not a WhatsApp chat export: no line starts with a "
                               "date and time the way WhatsApp writes messages.", "line 1")
         names = [a for a, real in authors.get(det.layout, {}).items() if real]
-        return _Chat(det, names, det.layout in group or len(names) > 2, self.title, strict)
+        title = _title_among(self.title, names, self.ex_names)
+        return _Chat(det, names, det.layout in group or len(names) > 2, title, strict)
 
     def read(self) -> Iterator[Record | Problem]:
         """Pass 2: one record (or problem) per message, in file order.
