@@ -108,6 +108,10 @@ def skipped_rows(skipped: Iterable[Any], limit: int = 10) -> list[SkipRow]:
 #: it is said even if other files of the same import were theirs.
 ONE_CHOSEN_CHAT = frozenset({"whatsapp_android_txt", "whatsapp_ios_zip"})
 
+#: The case field each kind of identity is added to (the app's Who is who form values).
+_CASE_FIELD = {"name": "names", "phone": "phones", "email": "emails", "telegram": "telegram",
+               "handle": "imessage_handles"}
+
 #: How ``nocontact party add`` takes each kind of identity.
 _OPTION = {"name": "--name", "phone": "--phone", "email": "--email", "telegram": "--telegram-id",
            "handle": "--imessage-handle"}
@@ -129,6 +133,11 @@ class Person:
         """The kind in words (name, number, address, Telegram id, iMessage), and the name shown beside it."""
         kind = _KIND.get(self.kind, self.kind)
         return f"{kind}, shown as {self.shown_as}" if self.shown_as else kind
+
+    @property
+    def case_field(self) -> str:
+        """Where in the case this identity goes (a Who is who form value)."""
+        return _CASE_FIELD.get(self.kind, "names")
 
     @property
     def command(self) -> str:

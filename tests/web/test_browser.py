@@ -261,6 +261,29 @@ def test_a_chat_whose_dates_read_both_ways_is_asked_about_and_then_imported(  # 
     assert "WhatsApp Chat with Casey Drummond.txt" in pg.inner_text("main")
 
 
+def test_a_chat_with_them_under_another_name_is_fixed_with_one_click(  # type: ignore[no-untyped-def]
+        server: tuple[str, Path], page: Any, tmp_path) -> None:
+    """Saved as "Don't answer", they matched no one: the page names them, passes axe, and "This is
+    them" adds the name and reads the exports again, which brings their messages in."""
+    origin, _ = server
+    pg = page
+    _unlock(pg, origin)
+    chat = tmp_path / "WhatsApp Chat with Don't answer.txt"
+    chat.write_text("13/03/2026, 21:15 - Don't answer: pick up\n13/03/2026, 21:16 - Robin Hale: stop\n"
+                    "14/03/2026, 08:00 - Don't answer: answer me\n", encoding="utf-8")
+    pg.goto(f"{origin}/documentation")
+    pg.set_input_files("#export-file", str(chat))
+    pg.click("button:has-text('Import')")
+    pg.wait_for_selector("div.note")
+    assert "Don't answer (name): 3" in pg.inner_text("div.note")
+    _shot(pg, "12-documentation-not-theirs")
+    _axe(pg, "documentation, nothing of theirs")
+    pg.click("div.note button:has-text('This is them')")
+    pg.wait_for_selector("h1:has-text('Who is who')")
+    assert "3 new." in pg.inner_text("main") and "Don't answer" in pg.inner_text("main")
+    _axe(pg, "who is who, read again")
+
+
 def test_who_is_who_is_set_up_in_the_app(server: tuple[str, Path], page: Any) -> None:  # type: ignore[no-untyped-def]
     """A new number of theirs is added with the keyboard and mouse; the page passes axe."""
     origin, _ = server

@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from nocontact.sharefile import decrypt_share
-from nocontact.vault.events import current_boundary
+from nocontact.vault.events import current_boundary, current_case
 from nocontact.vault.verify import verify_vault
 from tests.vault.helpers import samples
 from tests.web.conftest import HOSTILE, Web
@@ -208,8 +208,20 @@ def test_an_upload_with_nothing_of_theirs_names_who_it_was_with_and_where_to_add
                              files={"file": ("WhatsApp Chat with Don't answer <b>.txt", chat, "text/plain")})
     note = r.text.split('<div class="note" role="note">', 1)[1].split("</div>", 1)[0]
     assert "(3 messages and calls) is from or to them" in note
-    assert "<li>Don&#39;t answer &lt;b&gt; (name): 3</li>" in note and "<b>" not in note
+    assert "<li>Don&#39;t answer &lt;b&gt; (name): 3\n<form" in note and "<b>" not in note
     assert '<a href="/documentation/people">Who is who</a>' in note
+    assert '<input type="hidden" name="value" value="Don&#39;t answer &lt;b&gt;">' in note
+
+    # "This is them": added to theirs, every stored export read again, their messages in at last.
+    with unlocked.vault() as v:
+        before = v.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    r = unlocked.post("/documentation/people/add", {"who": "them", "kind": "names", "value": "Don't answer <b>",
+                                                    "then": "again"})
+    assert r.status_code == 200 and r.url.path == "/documentation/people/add"
+    assert "Read " in r.text and "export(s) again: 3 new." in r.text
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before + 3
+        assert "Don't answer <b>" in current_case(v).ex.names
 
 
 def test_a_chat_cut_at_whatsapps_limit_is_said_on_the_page(unlocked: Web) -> None:

@@ -89,6 +89,8 @@ async def add(request: Request) -> Response:
     else:
         case = replace(case, ex=_added(case.ex, f.get("kind", ""), f.get("value", "")))
     save_case(v, case)
+    if who == "them" and f.get("then") == "again":  # "This is them" beside an import that found no one of theirs
+        return await _read_again(request)
     return redirect(request, f"/documentation/people?saved={who}")
 
 
@@ -124,6 +126,10 @@ async def timezone(request: Request) -> Response:
 
 async def again(request: Request) -> Response:
     await form(request)
+    return await _read_again(request)
+
+
+async def _read_again(request: Request) -> Response:
     v = writable_vault(request)
     ctx = context_for_vault(v)
     outcome = await off_the_loop(v, lambda h: list(reimport_stored(h, ctx)),  # minutes, for many exports
