@@ -234,6 +234,21 @@ def test_a_chat_cut_at_whatsapps_limit_is_said_on_the_page(unlocked: Web) -> Non
     assert "the oldest messages of this chat may be missing" in note and "WhatsApp cannot export more" in note
 
 
+def test_an_entry_says_how_its_direction_and_its_date_were_read(unlocked: Web) -> None:
+    """The person's profile name ("Robbie") was not in the case: the entry says why it is theirs."""
+    from nocontact.importers.whatsapp import BY_PEER
+
+    chat = (b"13/03/2026, 21:15 - Casey Drummond: pick up\n"
+            b"13/03/2026, 21:16 - Robbie: please stop contacting me\n")
+    unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                         files={"file": ("WhatsApp Chat with Casey Drummond.txt", chat, "text/plain")})
+    with unlocked.vault() as v:
+        eid = v.conn.execute("SELECT id FROM events WHERE kind = 'whatsapp' AND direction = 'outgoing'").fetchone()[0]
+    page = html.unescape(unlocked.client.get(f"/documentation/event/{eid}").text)
+    assert f"How the direction was told: {BY_PEER}" in page
+    assert "<dt>How the date was read</dt><dd>day first: " in page
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")
