@@ -225,3 +225,19 @@ def test_a_whatsapp_chat_at_whatsapps_limit_says_in_its_exhibit_that_older_messa
     assert len(how) == 2
     assert sum("it holds 10,000 messages, about the most WhatsApp puts in one export (10,000)" in h for h in how) == 1
     assert sum("messages from before its first one may exist" in h for h in how) == 1
+
+
+def test_an_exhibit_whose_export_does_not_say_which_messages_are_the_persons_says_how_that_was_told(  # type: ignore[no-untyped-def]
+        tmp_path) -> None:
+    from nocontact.importers.whatsapp import BY_PEER
+    from tests.vault.helpers import import_paths, with_case
+
+    chat = tmp_path / "WhatsApp Chat with Casey Drummond.txt"
+    chat.write_text("13/03/2026, 21:15 - Casey Drummond: pick up\n13/03/2026, 21:16 - Robbie: please stop\n",
+                    encoding="utf-8")
+    v, _ = Vault.create(tmp_path / "vault", "pw", fast_kdf=True)
+    with v:
+        with_case(v)
+        import_paths(v, chat)
+        [exhibit] = build_model(v, now=NOW).exhibits
+    assert exhibit.how.endswith(f"nocontact recorded how it told them: \u201c{BY_PEER}\u201d")

@@ -624,6 +624,9 @@ def model_from_rows(rows: Sequence[Mapping[str, Any]], *, case: Case, zone: tzin
         if s.get("records_read") is not None:
             how += (f"; {s['records_read']} records read, {s['skipped_unrelated']} about other people "
                     f"not kept; imported {s['imports']} time(s)") + _cap_note(s)
+        if s.get("direction_basis"):
+            how += ("; the export does not say which messages are the person's, and nocontact recorded how it "
+                    f"told them: \u201c{s['direction_basis']}\u201d")
         exhibits_all.append(Exhibit(f"E{n}", visible(name), s["sha256"], int(s["size"]), how,
                                     str(s["imported_at"])[:19].replace("T", " "),
                                     ex_per_source.get(s["sha256"], 0), note))
@@ -749,10 +752,18 @@ def build_model(vault: Vault, *, redact_third_parties: bool = False, text: TextM
     matcher = ExMatcher(case) if redact_third_parties else None
     names: set[str] = set()
 
+    #: source SHA-256 -> how an export that does not say which messages are the person's was read
+    direction_basis: dict[str, str] = {}
+
     def watched(events: Iterable[StoredEvent]) -> Iterator[StoredEvent]:
         for ev in events:
             if matcher is not None:
                 names.update(_third_party_names((ev,), matcher))
+            sha = ev.row.get("source_sha256")
+            if sha and sha not in direction_basis and '"direction_basis"' in str(ev.row.get("extra") or ""):
+                basis = json.loads(ev.row["extra"]).get("direction_basis")
+                if isinstance(basis, str):
+                    direction_basis[sha] = basis
             yield ev
 
     rows: list[Mapping[str, Any]] = []
@@ -769,9 +780,12 @@ def build_model(vault: Vault, *, redact_third_parties: bool = False, text: TextM
         events = (ev for ev in iter_events(vault) if ev.id in ids)
         return {int(r["event_id"]): r for r in event_dicts(events, case, boundary)}
 
+    sources = _sources(vault)
+    for src in sources:
+        src["direction_basis"] = direction_basis.get(src["sha256"], "")
     return model_from_rows(rows, case=case, zone=zone, boundary=boundary, boundary_event_id=boundary_event,
                            journal=vault.head(), public_key=vault.header.public_key, vault_id=vault.vault_id,
-                           sources=_sources(vault), shield=shield, text=text, jurisdiction=jurisdiction, now=now,
+                           sources=sources, shield=shield, text=text, jurisdiction=jurisdiction, now=now,
                            log_cap=log_cap, full_rows=full_rows)
 
 
