@@ -529,7 +529,7 @@ def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 
         missing = sum(s.attachments_missing for s in summaries)
         if missing:
             out.print(f"{missing} {'file' if missing == 1 else 'files'} named by new messages (photos, voice notes) "
-                      "were not beside the export. If you have them, import the export's whole folder or zip "
+                      f"{'was' if missing == 1 else 'were'} not beside the export. If you have them, import the export's whole folder or zip "
                       "again: they are added beside their messages, and nothing is added twice.")
         _print_not_theirs(summaries)
         for cap in export_caps(summaries):
