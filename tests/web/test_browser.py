@@ -235,18 +235,24 @@ def test_keyboard_alone_reaches_the_skip_link_and_quick_exit(server: tuple[str, 
     assert "Quick exit" in names
 
 
+def _upload_chat(pg: Any, origin: str, chat: Path, text: str) -> Path:
+    """Unlock, write ``text`` to ``chat`` and import it from the Documentation page."""
+    _unlock(pg, origin)
+    chat.write_text(text, encoding="utf-8")
+    pg.goto(f"{origin}/documentation")
+    pg.set_input_files("#export-file", str(chat))
+    pg.click("button:has-text('Import')")
+    return chat
+
+
 def test_a_chat_whose_dates_read_both_ways_is_asked_about_and_then_imported(  # type: ignore[no-untyped-def]
         server: tuple[str, Path], page: Any, tmp_path) -> None:
     """The question names the chat's first date both ways, focuses the choice, and passes axe."""
     origin, _ = server
     pg = page
-    _unlock(pg, origin)
-    chat = tmp_path / "WhatsApp Chat with Casey Drummond.txt"
-    chat.write_text("03/04/25, 21:15 - Casey Drummond: hi\n03/04/25, 21:16 - Robin Hale: stop\n"
-                    "05/04/25, 08:00 - Casey Drummond: answer me\n", encoding="utf-8")
-    pg.goto(f"{origin}/documentation")
-    pg.set_input_files("#export-file", str(chat))
-    pg.click("button:has-text('Import')")
+    chat = _upload_chat(pg, origin, tmp_path / "WhatsApp Chat with Casey Drummond.txt",
+                        "03/04/25, 21:15 - Casey Drummond: hi\n03/04/25, 21:16 - Robin Hale: stop\n"
+                        "05/04/25, 08:00 - Casey Drummond: answer me\n")
     pg.wait_for_selector("p.error")
     assert "3 April 2025" in pg.inner_text("p.error") and "4 March 2025" in pg.inner_text("p.error")
     # autofocus is applied once the page has loaded: wait for it rather than race it
@@ -267,13 +273,9 @@ def test_a_chat_with_them_under_another_name_is_fixed_with_one_click(  # type: i
     them" adds the name and reads the exports again, which brings their messages in."""
     origin, _ = server
     pg = page
-    _unlock(pg, origin)
-    chat = tmp_path / "WhatsApp Chat with Don't answer.txt"
-    chat.write_text("13/03/2026, 21:15 - Don't answer: pick up\n13/03/2026, 21:16 - Robin Hale: stop\n"
-                    "14/03/2026, 08:00 - Don't answer: answer me\n", encoding="utf-8")
-    pg.goto(f"{origin}/documentation")
-    pg.set_input_files("#export-file", str(chat))
-    pg.click("button:has-text('Import')")
+    _upload_chat(pg, origin, tmp_path / "WhatsApp Chat with Don't answer.txt",
+                 "13/03/2026, 21:15 - Don't answer: pick up\n13/03/2026, 21:16 - Robin Hale: stop\n"
+                 "14/03/2026, 08:00 - Don't answer: answer me\n")
     pg.wait_for_selector("div.note")
     assert "Don't answer (name): 3" in pg.inner_text("div.note")
     _shot(pg, "12-documentation-not-theirs")
