@@ -343,6 +343,18 @@ class TestImportAgain:
         assert "nocontact party add --telegram-id user" in r.out
 
 
+    def test_a_number_with_no_name_on_the_phone_that_wrote_a_few_times_is_named(  # type: ignore[no-untyped-def]
+            self, cli, ready: Path, env: Path) -> None:
+        """A new number of theirs after a block: the import names it and the command that adds it."""
+        from tests.vault.test_importing import _unsaved_sms
+
+        r = cli("import", str(_unsaved_sms(env / "unsaved")))
+        assert r.code == 0, r.err
+        assert "Numbers not saved in your phone wrote to you or called (not counted as theirs):" in r.out
+        assert "  +1 (773) 555-0999: 4" in r.out and "555-0123" not in r.out and "72975" not in r.out
+        assert "nocontact party add --phone '+1 (773) 555-0999'" in r.out
+
+
 def long_chat(n: int) -> str:
     """A chat of ``n`` messages, one a minute from 13 March 2026 (day-first dates)."""
     from datetime import datetime, timedelta

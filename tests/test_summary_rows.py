@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nocontact.ingest import MEDIA_REASON, Skipped
-from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows
+from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows, unsaved_numbers
 from nocontact.vault.importing import ImportSummary
 
 
@@ -146,3 +146,28 @@ def test_a_telegram_id_is_named_with_the_name_the_export_shows_beside_it() -> No
     assert [(p.value, p.what, p.records) for p in hint.people] == [
         ("user7700998811", "Telegram id, shown as Casey", 33), ("user1", "Telegram id, shown as Mum", 5)]
     assert hint.people[0].command == "nocontact party add --telegram-id user7700998811"
+
+
+# ---- numbers with no name on the phone ----------------------------------------------------------
+def test_unsaved_numbers_with_a_few_records_are_named_once_whichever_way_they_were_written() -> None:
+    sms = ImportSummary(source="sms.xml", format="sms_backup_restore_sms", records_read=40, attributed=30)
+    sms.unsaved_numbers.update({"+17735550999": 2, "+15555550123": 1, "+442079460000": 7})
+    calls = ImportSummary(source="calls.xml", format="sms_backup_restore_calls", records_read=3)
+    calls.unsaved_numbers.update({"(773) 555-0999": 3})
+    found = unsaved_numbers([sms, calls])
+    assert found is not None and found.more == 0
+    assert [(p.value, p.records) for p in found.people] == [("+442079460000", 7), ("+17735550999", 5)]
+    assert found.people[1].command == "nocontact party add --phone +17735550999"
+    assert found.people[1].case_field == "phones"
+
+
+def test_no_unsaved_number_with_enough_records_says_nothing() -> None:
+    sms = ImportSummary(source="sms.xml", format="sms_backup_restore_sms", records_read=9, attributed=7)
+    sms.unsaved_numbers.update({"+17735550999": 2})
+    assert unsaved_numbers([sms]) is None and unsaved_numbers([]) is None
+
+
+def test_when_nothing_was_theirs_the_numbers_are_left_to_the_list_of_everyone() -> None:
+    sms = ImportSummary(source="sms.xml", format="sms_backup_restore_sms", records_read=9)
+    sms.unsaved_numbers.update({"+17735550999": 5})
+    assert unsaved_numbers([sms]) is None

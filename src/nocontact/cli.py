@@ -26,7 +26,7 @@ from nocontact import __version__
 from nocontact.case import CaseError, case_from_json, split_telegram
 from nocontact.importers import UnknownFormat
 from nocontact.sources import ArchiveError
-from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows
+from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows, unsaved_numbers
 from nocontact.textsafety import terminal_text
 from nocontact.vault.importing import ImportFailed, NeedsDateOrder
 from nocontact.vault.store import Vault, VaultError
@@ -509,6 +509,20 @@ def _print_not_theirs(summaries: list[Any]) -> None:
                   f"  {escape(terminal_text(hint.people[0].command))}\n  nocontact import --again")
 
 
+def _print_unsaved(summaries: list[Any]) -> None:
+    """Name the numbers with no name on the phone that wrote: an ex often comes back on a new one."""
+    found = unsaved_numbers(summaries)
+    if found is None:
+        return
+    out.print("[bold]Numbers not saved in your phone wrote to you or called[/bold] (not counted as theirs):")
+    for p in found.people:
+        out.print(f"  {escape(terminal_text(p.value))}: {p.records:,}")
+    if found.more:
+        out.print(f"  and {found.more:,} more")
+    out.print("If one of these is them, add it, then read your exports again (nothing is added twice):\n"
+              f"  {escape(terminal_text(found.people[0].command))}\n  nocontact import --again")
+
+
 def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 0) -> None:
     if summaries:
         t = Table(title="Imported", show_lines=False)
@@ -532,6 +546,7 @@ def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 
                       f"{'was' if missing == 1 else 'were'} not beside the export. If you have them, import the export's whole folder or zip "
                       "again: they are added beside their messages, and nothing is added twice.")
         _print_not_theirs(summaries)
+        _print_unsaved(summaries)
         for cap in export_caps(summaries):
             out.print(f"[bold]{escape(terminal_text(cap.source))} holds {cap.entries:,} messages[/bold], about the most "
                       f"WhatsApp puts in one export ({cap.cap:,}). WhatsApp keeps the newest, so the oldest "

@@ -11,6 +11,10 @@ When nothing in what was imported was from or to them, the people it was from ar
 does not hold yet ("Don't answer", a second number), and then all of their messages were left out
 as other people's. Naming who was there turns a silent zero into one step to take.
 
+Numbers the phone has no name for that wrote or called, and are not theirs, are named too
+(``unsaved_numbers``): an ex blocked on one number often comes back on another, and those
+messages were otherwise left out with everyone else's.
+
 A WhatsApp export that holds about as many messages as WhatsApp puts in one (10,000 with media,
 40,000 without) has probably lost the chat's oldest messages, and nothing in the file says so
 (``export_caps``): the person is told, and what to do.
@@ -26,8 +30,8 @@ from typing import Any
 
 from nocontact.vault.importing import ImportSummary
 
-__all__ = ["CapNote", "NotTheirs", "Person", "SkipRow", "SummaryRow", "export_caps", "not_theirs", "skipped_rows",
-           "summary_rows"]
+__all__ = ["CapNote", "NotTheirs", "Person", "SkipRow", "SummaryRow", "Unsaved", "export_caps", "not_theirs",
+           "skipped_rows", "summary_rows", "unsaved_numbers"]
 
 
 @dataclass
@@ -230,3 +234,38 @@ def export_caps(summaries: Iterable[ImportSummary]) -> list[CapNote]:
             if abs(entries - cap) <= cap * CAP_MARGIN:
                 out.append(CapNote(s.source, entries, cap))
     return out
+
+
+#: How many records an unsaved number needs before it is named: one or two are mostly wrong numbers
+#: and marketing.
+UNSAVED_LEAST = 3
+
+
+@dataclass(frozen=True)
+class Unsaved:
+    """Numbers not saved on the phone that wrote or called, most records first."""
+
+    people: list[Person]
+    more: int
+
+
+def unsaved_numbers(summaries: Iterable[ImportSummary], least: int = UNSAVED_LEAST, top: int = 5) -> Unsaved | None:
+    """The unsaved numbers with at least ``least`` records across everything imported together.
+
+    One number written two ways ("+17735550164", "(773) 555-0164") counts once, under the first way.
+    Nothing is said when nothing imported was theirs: ``not_theirs`` names everyone then.
+    """
+    items = [s for s in summaries if s.records_read]
+    if not any(s.attributed for s in items):
+        return None
+    counts: Counter[str] = Counter()
+    written: dict[str, str] = {}
+    for s in items:
+        for number, n in s.unsaved_numbers.items():
+            digits = "".join(c for c in number if c.isdigit())[-10:]
+            counts[digits] += n
+            written.setdefault(digits, number)
+    ranked = sorted(((n, written[d]) for d, n in counts.items() if n >= least), key=lambda t: (-t[0], t[1]))
+    if not ranked:
+        return None
+    return Unsaved([Person("phone", number, n) for n, number in ranked[:top]], max(0, len(ranked) - top))

@@ -540,3 +540,33 @@ class TestLocalTimesReadAsBefore:
         (first,) = self._import(new_vault, _sms(sample_files), "Europe/London")
         (second,) = self._import(new_vault, _sms(sample_files))
         assert second.added == 0 and second.already_in_vault == first.added
+
+
+def _unsaved_sms(folder: Path) -> Path:
+    """A backup in which the ex wrote twice from the number the case knows, a number with no name
+    on the phone four times (their new one, say), a saved friend three times, a bank's short code
+    five times, and a stranger once."""
+    def sms(address: str, contact: str, i: int) -> str:
+        return (f'<sms address="{address}" date="17730000{i:02d}000" type="1" body="m{i}" '
+                f'contact_name="{contact}" />')
+    rows = [sms("+1 (773) 555-0999", "(Unknown)", i) for i in range(4)]
+    rows += [sms("+17735550111", "Sam", 10 + i) for i in range(3)]
+    rows += [sms("72975", "(Unknown)", 20 + i) for i in range(5)]
+    rows += [sms("+15555550123", "(Unknown)", 30)]
+    rows += [sms("+13125550187", "Casey", 40 + i) for i in range(2)]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sms-20260421093015.xml"
+    path.write_text("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+                    f'<smses count="{len(rows)}">\n' + "\n".join(rows) + "\n</smses>\n", encoding="utf-8")
+    return path
+
+
+class TestUnsavedNumbers:
+    def test_numbers_with_no_name_on_the_phone_are_counted_apart_from_saved_ones_and_short_codes(
+            self, new_vault: Vault, tmp_path: Path) -> None:
+        with_case(new_vault)
+        (s,) = import_paths(new_vault, _unsaved_sms(tmp_path))
+        assert dict(s.unsaved_numbers) == {"+1 (773) 555-0999": 4, "+15555550123": 1}
+        assert "unsaved_numbers" not in s.as_json()
+        stored = new_vault.conn.execute("SELECT summary FROM imports").fetchone()[0]
+        assert "555-0999" not in stored  # other people's numbers are never stored

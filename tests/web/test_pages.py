@@ -249,6 +249,24 @@ def test_an_entry_says_how_its_direction_and_its_date_were_read(unlocked: Web) -
     assert "<dt>How the date was read</dt><dd>day first: " in page
 
 
+def test_a_number_with_no_name_on_the_phone_is_added_to_theirs_with_one_click(unlocked: Web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.vault.test_importing import _unsaved_sms
+
+    backup = _unsaved_sms(tmp_path)
+    r = unlocked.client.post("/documentation/import", data={"csrf": unlocked.csrf},
+                             files={"file": (backup.name, backup.read_bytes(), "text/xml")})
+    note = r.text.split('id="unsaved-numbers"', 1)[1].split("</div>", 1)[0]
+    assert "<li>+1 (773) 555-0999: 4" in note and "555-0123" not in note
+    assert '<input type="hidden" name="kind" value="phones"><input type="hidden" name="value" value="+1 (773) 555-0999">' in note
+    with unlocked.vault() as v:
+        before = v.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    r = unlocked.post("/documentation/people/add", {"who": "them", "kind": "phones", "value": "+1 (773) 555-0999",
+                                                    "then": "again"})
+    assert r.status_code == 200 and "4 new." in r.text
+    with unlocked.vault() as v:
+        assert v.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before + 4
+
+
 AMBIGUOUS_CHAT = (b"03/04/25, 21:15 - Casey Drummond: hi\n"
                   b"03/04/25, 21:16 - Robin Hale: stop\n"
                   b"05/04/25, 08:00 - Casey Drummond: answer me\n")

@@ -96,10 +96,15 @@ class ImportSummary:
     #: import and never stored, nor printed by ``--json``: they are other people's names.
     not_theirs: Counter[tuple[str, str, str]] = field(default_factory=Counter, compare=False, repr=False)
 
+    #: Numbers not saved on the phone that messaged or called the person, and are not theirs:
+    #: number as written -> records. A new number is how an ex blocked on one number comes back;
+    #: said at the end of the import, never stored, nor printed by ``--json``.
+    unsaved_numbers: Counter[str] = field(default_factory=Counter, compare=False, repr=False)
+
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["problems"] = list(self.problems)
-        del d["not_theirs"]
+        del d["not_theirs"], d["unsaved_numbers"]
         return d
 
 
@@ -121,6 +126,25 @@ def _count_not_theirs(counter: Counter[tuple[str, str, str]], rec: Record) -> No
     key = (who.kind, who.value, shown)
     if key in counter or len(counter) < NOT_THEIRS_LIMIT:
         counter[key] += 1
+
+
+#: Formats that say when a number is not saved on the phone: a WhatsApp author written as a number
+#: is one (saved contacts are written by name); SMS Backup & Restore writes "(Unknown)" or nothing
+#: as the contact name. Other formats do not say (iMessage, Google Voice name no contact at all).
+_SAYS_UNSAVED = ("whatsapp_android_txt", "whatsapp_ios_zip", "sms_backup_restore_sms", "sms_backup_restore_calls")
+
+
+def _count_unsaved(counter: Counter[str], rec: Record, fmt: str) -> None:
+    """Count a record not theirs that came in from a number the phone has no name for."""
+    who = rec.sender
+    if rec.direction != "incoming" or who is None or who.kind != "phone" or fmt not in _SAYS_UNSAVED:
+        return
+    if fmt.startswith("sms_backup_restore") and dict(rec.extra).get("contact_name") not in (None, "", "(Unknown)"):
+        return
+    if sum(c.isdigit() for c in who.value) < 7:  # a short code: a bank, a delivery, a sign-in code
+        return
+    if who.value in counter or len(counter) < NOT_THEIRS_LIMIT:
+        counter[who.value] += 1
 
 
 #: How an importer says it read local times in the zone the import was given (the case's, or
@@ -507,6 +531,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         summary.attributed += 1
                     if not related and is_record:
                         _count_not_theirs(summary.not_theirs, rec)
+                        _count_unsaved(summary.unsaved_numbers, rec, importer.name)
                     if not related and not keep_unrelated:
                         if is_record:
                             summary.skipped_unrelated += 1

@@ -23,7 +23,7 @@ from nocontact.analysis import FLAGS
 from nocontact.blobsource import Spooler, discard_unreferenced, plan_uploads
 from nocontact.importers.base import ImportContext
 from nocontact.ingest import Planned, Skipped, context_for_vault, import_planned
-from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows
+from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows, unsaved_numbers
 from nocontact.support import triage_notes
 from nocontact.vault.events import (
     attachments_of,
@@ -93,6 +93,7 @@ async def upload(request: Request) -> Response:
     return render(request, "documentation.html", status=200 if results or not error else 422, imports=imports,
                   channels=INCIDENT_CHANNELS, zone=current_case(v).source_timezone or "UTC", results=results,
                   result_rows=summary_rows(results), not_theirs=not_theirs(results), caps=export_caps(results),
+                  unsaved=unsaved_numbers(results),
                   skipped=skipped,
                   skip_rows=skipped_rows(skipped),
                   error=error, recorded=None,
