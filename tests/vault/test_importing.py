@@ -570,3 +570,17 @@ class TestUnsavedNumbers:
         assert "unsaved_numbers" not in s.as_json()
         stored = new_vault.conn.execute("SELECT summary FROM imports").fetchone()[0]
         assert "555-0999" not in stored  # other people's numbers are never stored
+
+    def test_a_whatsapp_chat_from_a_number_counts_and_a_groups_strangers_do_not(
+            self, new_vault: Vault, tmp_path: Path) -> None:
+        with_case(new_vault)
+        one = tmp_path / "WhatsApp Chat with +1 628 555 0142.txt"
+        one.write_text("".join(f"13/03/2026, 21:1{i} - +1 (628) 555\u20110142: m{i}\n" for i in range(3)), encoding="utf-8")
+        group = tmp_path / "WhatsApp Chat with Book club.txt"
+        group.write_text("".join(f"13/03/2026, 21:1{i} - {a}: m{i}\n" for i, a in enumerate(
+            ["+1 (415) 555\u20110100", "Sam", "Alex", "+1 (415) 555\u20110100", "+1 (415) 555\u20110100"])),
+            encoding="utf-8")
+        (s1,) = import_paths(new_vault, one)
+        (s2,) = import_paths(new_vault, group)
+        assert dict(s1.unsaved_numbers) == {"+1 (628) 555\u20110142": 3}
+        assert dict(s2.unsaved_numbers) == {}

@@ -135,9 +135,10 @@ _SAYS_UNSAVED = ("whatsapp_android_txt", "whatsapp_ios_zip", "sms_backup_restore
 
 
 def _count_unsaved(counter: Counter[str], rec: Record, fmt: str) -> None:
-    """Count a record not theirs that came in from a number the phone has no name for."""
+    """Count a record not theirs that came in from a number the phone has no name for (a group's
+    strangers are not counted: a new number of theirs writes to the person)."""
     who = rec.sender
-    if rec.direction != "incoming" or who is None or who.kind != "phone" or fmt not in _SAYS_UNSAVED:
+    if rec.direction != "incoming" or rec.is_group or who is None or who.kind != "phone" or fmt not in _SAYS_UNSAVED:
         return
     if fmt.startswith("sms_backup_restore") and dict(rec.extra).get("contact_name") not in (None, "", "(Unknown)"):
         return
