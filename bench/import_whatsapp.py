@@ -337,10 +337,9 @@ def child_hashes(path: Path) -> dict[str, Any]:
         # untimed: the batch as columns
         tpls = []
         for rec in batch:
-            # The parser hands out one sender, peers and extra object per author and kind of line
-            # (kept alive for the whole read), so their ids name a shape; any slip would show as a
-            # mismatch in the check below.
-            shape = (id(rec.sender), id(rec.peers), id(rec.extra), rec.category, rec.direction, rec.call_type)
+            # A shape is named by the values themselves: a record's own extra tuple (a media line's,
+            # a repeated autumn hour's) is freed with its batch, and a later tuple can reuse its id.
+            shape = (rec.sender, rec.peers, rec.extra, rec.category, rec.direction, rec.call_type)
             tpl = shapes.get(shape)
             if tpl is None:
                 tpl = shapes[shape] = _templates(rec, fmt, source_sha256, display)
