@@ -350,7 +350,8 @@ class TestImportAgain:
 
         r = cli("import", str(_unsaved_sms(env / "unsaved")))
         assert r.code == 0, r.err
-        assert "Numbers not saved in your phone wrote to you or called (not counted as theirs):" in r.out
+        assert ("Numbers not saved in your phone, or people whose messages came as message requests, wrote to you "
+                "or called (not counted as theirs):") in r.out
         assert "  +1 (773) 555-0999: 4" in r.out and "555-0123" not in r.out and "72975" not in r.out
         assert "nocontact party add --phone '+1 (773) 555-0999'" in r.out
 

@@ -171,3 +171,14 @@ def test_when_nothing_was_theirs_the_numbers_are_left_to_the_list_of_everyone() 
     sms = ImportSummary(source="sms.xml", format="sms_backup_restore_sms", records_read=9)
     sms.unsaved_numbers.update({"+17735550999": 5})
     assert unsaved_numbers([sms]) is None
+
+
+def test_a_message_request_sender_is_named_beside_the_numbers() -> None:
+    fb = ImportSummary(source="message_1.json", format="facebook_messenger_json", records_read=9, attributed=2)
+    fb.message_requests.update({"Casey D": 4})
+    sms = ImportSummary(source="sms.xml", format="sms_backup_restore_sms", records_read=5)
+    sms.unsaved_numbers.update({"+17735550999": 3})
+    found = unsaved_numbers([fb, sms])
+    assert found is not None
+    assert [(p.kind, p.value, p.records, p.case_field) for p in found.people] == [
+        ("name", "Casey D", 4, "names"), ("phone", "+17735550999", 3, "phones")]

@@ -514,9 +514,11 @@ def _print_unsaved(summaries: list[Any]) -> None:
     found = unsaved_numbers(summaries)
     if found is None:
         return
-    out.print("[bold]Numbers not saved in your phone wrote to you or called[/bold] (not counted as theirs):")
+    out.print("[bold]Numbers not saved in your phone, or people whose messages came as message requests, "
+              "wrote to you or called[/bold] (not counted as theirs):")
     for p in found.people:
-        out.print(f"  {escape(terminal_text(p.value))}: {p.records:,}")
+        out.print(f"  {escape(terminal_text(p.value))}{'' if p.kind == 'phone' else ' (message request)'}: "
+                  f"{p.records:,}")
     if found.more:
         out.print(f"  and {found.more:,} more")
     out.print("If one of these is them, add it, then read your exports again (nothing is added twice):\n"

@@ -12,7 +12,8 @@ does not hold yet ("Don't answer", a second number), and then all of their messa
 as other people's. Naming who was there turns a silent zero into one step to take.
 
 Numbers the phone has no name for that wrote or called, and are not theirs, are named too
-(``unsaved_numbers``): an ex blocked on one number often comes back on another, and those
+(``unsaved_numbers``), with the names whose Messenger or Instagram messages came as message
+requests: an ex blocked on one number or account often comes back on another, and those
 messages were otherwise left out with everyone else's.
 
 A WhatsApp export that holds about as many messages as WhatsApp puts in one (10,000 with media,
@@ -243,7 +244,8 @@ UNSAVED_LEAST = 3
 
 @dataclass(frozen=True)
 class Unsaved:
-    """Numbers not saved on the phone that wrote or called, most records first."""
+    """Numbers not saved on the phone that wrote or called, and names whose messages came as
+    message requests, most records first."""
 
     people: list[Person]
     more: int
@@ -258,14 +260,19 @@ def unsaved_numbers(summaries: Iterable[ImportSummary], least: int = UNSAVED_LEA
     items = [s for s in summaries if s.records_read]
     if not any(s.attributed for s in items):
         return None
-    counts: Counter[str] = Counter()
-    written: dict[str, str] = {}
+    counts: Counter[tuple[str, str]] = Counter()
+    written: dict[tuple[str, str], str] = {}
     for s in items:
         for number, n in s.unsaved_numbers.items():
-            digits = "".join(c for c in number if c.isdigit())[-10:]
-            counts[digits] += n
-            written.setdefault(digits, number)
-    ranked = sorted(((n, written[d]) for d, n in counts.items() if n >= least), key=lambda t: (-t[0], t[1]))
+            key = ("phone", "".join(c for c in number if c.isdigit())[-10:])
+            counts[key] += n
+            written.setdefault(key, number)
+        for name, n in s.message_requests.items():
+            key = ("name", name)
+            counts[key] += n
+            written.setdefault(key, name)
+    ranked = sorted(((n, key[0], written[key]) for key, n in counts.items() if n >= least),
+                    key=lambda t: (-t[0], t[2]))
     if not ranked:
         return None
-    return Unsaved([Person("phone", number, n) for n, number in ranked[:top]], max(0, len(ranked) - top))
+    return Unsaved([Person(kind, value, n) for n, kind, value in ranked[:top]], max(0, len(ranked) - top))

@@ -584,3 +584,20 @@ class TestUnsavedNumbers:
         (s2,) = import_paths(new_vault, group)
         assert dict(s1.unsaved_numbers) == {"+1 (628) 555\u20110142": 3}
         assert dict(s2.unsaved_numbers) == {}
+
+    def test_a_message_request_from_a_new_account_is_counted_and_an_inbox_thread_is_not(
+            self, new_vault: Vault, tmp_path: Path) -> None:
+        """Blocked, they write from "Casey D" (a new account): Messenger files it as a message request."""
+        def thread(folder: str, sender: str) -> Path:
+            path = tmp_path / "facebook-robinhale" / "messages" / folder / "caseyd_1" / "message_1.json"
+            path.parent.mkdir(parents=True)
+            msgs = [{"sender_name": sender, "timestamp_ms": 1772504100000 + i * 60000, "content": f"m{i}"}
+                    for i in range(3)]
+            path.write_text(json.dumps({"participants": [{"name": sender}, {"name": "Robin Hale"}],
+                                        "messages": msgs}), encoding="utf-8")
+            return path
+        with_case(new_vault)
+        (request,) = import_paths(new_vault, thread("message_requests", "Casey D"))
+        (inbox,) = import_paths(new_vault, thread("inbox", "Sam Friend"))
+        assert dict(request.message_requests) == {"Casey D": 3}
+        assert dict(inbox.message_requests) == {} and dict(inbox.unsaved_numbers) == {}

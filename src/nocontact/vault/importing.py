@@ -100,11 +100,14 @@ class ImportSummary:
     #: number as written -> records. A new number is how an ex blocked on one number comes back;
     #: said at the end of the import, never stored, nor printed by ``--json``.
     unsaved_numbers: Counter[str] = field(default_factory=Counter, compare=False, repr=False)
+    #: Likewise, names whose Messenger or Instagram messages arrived as message requests (people
+    #: the person is not connected with): a new account after a block lands there.
+    message_requests: Counter[str] = field(default_factory=Counter, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["problems"] = list(self.problems)
-        del d["not_theirs"], d["unsaved_numbers"]
+        del d["not_theirs"], d["unsaved_numbers"], d["message_requests"]
         return d
 
 
@@ -134,11 +137,32 @@ def _count_not_theirs(counter: Counter[tuple[str, str, str]], rec: Record) -> No
 _SAYS_UNSAVED = ("whatsapp_android_txt", "whatsapp_ios_zip", "sms_backup_restore_sms", "sms_backup_restore_calls")
 
 
-def _count_unsaved(counter: Counter[str], rec: Record, fmt: str) -> None:
-    """Count a record not theirs that came in from a number the phone has no name for (a group's
-    strangers are not counted: a new number of theirs writes to the person)."""
+#: Folders of a Facebook or Instagram download that hold message requests (and Messenger's
+#: filtered requests): conversations with people the person is not connected with.
+_REQUEST_FOLDERS = frozenset({"message_requests", "filtered_threads"})
+
+
+def _request_folder(source: Source) -> bool:
+    """Whether the file sits in a message requests folder, by its place in a download or on disk."""
+    local = source.local_path()
+    places = (source.display.replace("!/", "/"), local.as_posix() if local is not None else "")
+    return any(_REQUEST_FOLDERS.intersection(place.split("/")[:-1]) for place in places)
+
+
+def _count_unsaved(summary: ImportSummary, rec: Record, fmt: str, in_requests: bool) -> None:
+    """Count a record not theirs that came in from a number the phone has no name for, or as a
+    message request (a group's strangers are not counted: a new number of theirs writes to the person)."""
     who = rec.sender
-    if rec.direction != "incoming" or rec.is_group or who is None or who.kind != "phone" or fmt not in _SAYS_UNSAVED:
+    if rec.direction != "incoming" or rec.is_group or who is None:
+        return
+    if who.kind == "name" and fmt in ("facebook_messenger_json", "instagram_json"):
+        if in_requests:
+            requests = summary.message_requests
+            if who.value in requests or len(requests) < NOT_THEIRS_LIMIT:
+                requests[who.value] += 1
+        return
+    counter = summary.unsaved_numbers
+    if who.kind != "phone" or fmt not in _SAYS_UNSAVED:
         return
     if fmt.startswith("sms_backup_restore") and dict(rec.extra).get("contact_name") not in (None, "", "(Unknown)"):
         return
@@ -452,6 +476,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
     natural_scope = NATURAL_KEY_SCOPES.get(importer.name, importer.name) if form >= 2 else importer.name
     record_scope = RECORD_KEY_SCOPES.get(importer.name, importer.name) if form >= 3 else importer.name
     variants = form >= 4
+    in_requests = _request_folder(source)
     ordinals = _Ordinals()
     merkle = MerkleRoot()
     kinds: Counter[str] = Counter()
@@ -532,7 +557,7 @@ def _import_locked(vault: Vault, source: Source, importer: Importer, ctx: Import
                         summary.attributed += 1
                     if not related and is_record:
                         _count_not_theirs(summary.not_theirs, rec)
-                        _count_unsaved(summary.unsaved_numbers, rec, importer.name)
+                        _count_unsaved(summary, rec, importer.name, in_requests)
                     if not related and not keep_unrelated:
                         if is_record:
                             summary.skipped_unrelated += 1
