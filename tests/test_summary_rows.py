@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nocontact.importers import NOT_READABLE
 from nocontact.ingest import MEDIA_REASON, Skipped
+from nocontact.not_exports import TELEGRAM_HTML
 from nocontact.summary_rows import export_caps, not_theirs, skipped_rows, summary_rows, unsaved_numbers
 from nocontact.vault.importing import ImportSummary
 
@@ -47,9 +49,11 @@ def _skip(display: str, reason: str) -> Skipped:
     return Skipped(display, reason)
 
 
-def test_a_few_files_not_imported_are_named_each_with_its_reason() -> None:
-    rows = skipped_rows([_skip("a.jpg", MEDIA_REASON), _skip("notes.txt", "not an export")])
-    assert [(r.place, r.reason) for r in rows] == [("a.jpg", MEDIA_REASON), ("notes.txt", "not an export")]
+def test_a_few_files_not_imported_are_named_each_with_its_reason_those_with_something_to_do_first() -> None:
+    rows = skipped_rows([_skip("a.jpg", MEDIA_REASON), _skip("x.bin", NOT_READABLE),
+                         _skip("messages.html", TELEGRAM_HTML), _skip("notes.txt", "not an export")])
+    assert [(r.place, r.reason) for r in rows] == [("messages.html", TELEGRAM_HTML), ("notes.txt", "not an export"),
+                                                   ("a.jpg", MEDIA_REASON), ("x.bin", NOT_READABLE)]
 
 
 def test_thousands_of_photos_not_imported_by_themselves_are_one_line_per_reason() -> None:
@@ -57,10 +61,10 @@ def test_thousands_of_photos_not_imported_by_themselves_are_one_line_per_reason(
     photos = [_skip(f"fb.zip!/messages/inbox/t{i % 300}/photos/{i}.jpg", MEDIA_REASON) for i in range(5000)]
     odd = _skip("fb.zip!/messages/inbox/t1/message_1.json", "this Messenger file is cut off")
     rows = skipped_rows([*photos[:10], odd, *photos[10:]])
-    assert [(len(r.files), r.reason) for r in rows] == [(5000, MEDIA_REASON), (1, "this Messenger file is cut off")]
-    assert rows[0].place == ("5,000 files, such as fb.zip!/messages/inbox/t0/photos/0.jpg, "
+    assert [(len(r.files), r.reason) for r in rows] == [(1, "this Messenger file is cut off"), (5000, MEDIA_REASON)]
+    assert rows[1].place == ("5,000 files, such as fb.zip!/messages/inbox/t0/photos/0.jpg, "
                              "fb.zip!/messages/inbox/t1/photos/1.jpg")
-    assert rows[1].place == "fb.zip!/messages/inbox/t1/message_1.json"
+    assert rows[0].place == "fb.zip!/messages/inbox/t1/message_1.json"
 
 
 # ---- nothing was theirs -------------------------------------------------------------------------

@@ -99,14 +99,21 @@ class SkipRow:
 
 def skipped_rows(skipped: Iterable[Any], limit: int = 10) -> list[SkipRow]:
     """A row per skipped file (``display`` and ``reason``), or past ``limit`` files a row per
-    reason, in first-seen order."""
+    reason, in first-seen order, except that the reasons that say nothing to do (a photo kept
+    with its message, a file of no known kind) come last: a download in HTML, with its advice,
+    must not sit under a thousand photos."""
+    from nocontact.importers import NOT_READABLE
+    from nocontact.ingest import MEDIA_REASON
+
     items = list(skipped)
     if len(items) <= limit:
-        return [SkipRow(k.reason, [k.display]) for k in items]
-    rows: dict[str, SkipRow] = {}
-    for k in items:
-        rows.setdefault(k.reason, SkipRow(k.reason, [])).files.append(k.display)
-    return list(rows.values())
+        rows = [SkipRow(k.reason, [k.display]) for k in items]
+    else:
+        folded: dict[str, SkipRow] = {}
+        for k in items:
+            folded.setdefault(k.reason, SkipRow(k.reason, [])).files.append(k.display)
+        rows = list(folded.values())
+    return sorted(rows, key=lambda r: r.reason in (MEDIA_REASON, NOT_READABLE))
 
 
 #: Formats that hold one conversation the person chose to export: when nothing in one is theirs,

@@ -13,7 +13,11 @@ from functools import cache
 from nocontact.importers.base import Importer, Match
 from nocontact.sources import Source
 
-__all__ = ["AmbiguousFormat", "UnknownFormat", "all_importers", "by_name", "identify"]
+__all__ = ["NOT_READABLE", "AmbiguousFormat", "UnknownFormat", "all_importers", "by_name", "identify"]
+
+
+#: Why a file is not read when nothing more is known of it.
+NOT_READABLE = "not an export nocontact can read"
 
 
 class UnknownFormat(Exception):
@@ -61,7 +65,7 @@ def identify(source: Source, head: bytes | None = None) -> tuple[Importer, Match
     if not claims:
         if not head:
             raise UnknownFormat(f"{source.display}: the file is empty (0 bytes)")
-        raise UnknownFormat(f"{source.display}: not an export nocontact can read")
+        raise UnknownFormat(f"{source.display}: {NOT_READABLE}")
     claims.sort(key=lambda c: -c[1].confidence)
     if len(claims) > 1 and claims[0][1].confidence == claims[1][1].confidence:
         names = ", ".join(c[0].name for c in claims if c[1].confidence == claims[0][1].confidence)
