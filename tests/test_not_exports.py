@@ -61,6 +61,12 @@ FACEBOOK_PAGE = b"<html><head><title>Casey Drummond</title></head><body><div>pic
     ("Backup/00008030-001/3d/3d0d7e5fb2ce288813306e4d4636395e047a3d28",
      "3d0d7e5fb2ce288813306e4d4636395e047a3d28", b"\x8f\x12 encrypted", ne.IPHONE_BACKUP_ENCRYPTED),
     ("Downloads/police report.pdf", "police report.pdf", b"%PDF-1.7", ne.DOCUMENT),
+    ("mydata~1712345678.zip!/json/chat_history.json", "chat_history.json", b"{", ne.OTHER_APP.format(app="Snapchat")),
+    ("twitter-2026-04-02.zip!/data/direct-messages.js", "direct-messages.js", b"window.YTD",
+     ne.OTHER_APP.format(app="X (Twitter)")),
+    ("takeout.zip!/Takeout/Google Chat/Groups/DM abc/messages.json", "messages.json", b"{",
+     ne.OTHER_APP.format(app="Google Chat")),
+    ("package.zip!/messages/c1234567890/messages.json", "messages.json", b"[", ne.OTHER_APP.format(app="Discord")),
 ])
 def test_a_file_given_by_mistake_is_named_with_what_to_do(place: str, name: str, head: bytes, advice: str) -> None:
     """Each known mistake gets its own reason."""
@@ -75,6 +81,7 @@ def test_a_file_given_by_mistake_is_named_with_what_to_do(place: str, name: str,
      b"SQLite format 3\x00"),  # an unencrypted backup's sms.db is read, not explained away
     ("x/msgstore.db", "msgstore.db", b"not sqlite"),
     ("x/notes.txt", "notes.txt", b"hello"),
+    ("backup/chat_history.json", "chat_history.json", b"{"),  # not in Snapchat's json/ folder
 ])
 def test_anything_else_gets_no_special_reason(place: str, name: str, head: bytes) -> None:
     """A look-alike is not mistaken for a known export: it falls through to the plain reasons."""

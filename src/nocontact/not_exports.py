@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-__all__ = ["DOCUMENT", "FACEBOOK_HTML", "IPHONE_BACKUP", "IPHONE_BACKUP_ENCRYPTED", "SIGNAL_BACKUP",
+__all__ = ["DOCUMENT", "FACEBOOK_HTML", "IPHONE_BACKUP", "IPHONE_BACKUP_ENCRYPTED", "OTHER_APP", "SIGNAL_BACKUP",
            "TELEGRAM_HTML", "WHATSAPP_BACKUP", "WHATSAPP_DATABASE", "advice_for"]
 
 TELEGRAM_HTML = (
@@ -53,6 +53,21 @@ DOCUMENT = (
     "a document, not an export. To keep it as evidence, add it with 'nocontact attach' or to an incident "
     "(Log an incident in the app); it is stored byte for byte")
 
+#: Apps whose downloads hold messages nocontact does not read yet: (app, test on the file's name
+#: and folders). Said plainly, with how to keep the file as evidence meanwhile.
+OTHER_APP = ("{app}'s download: nocontact cannot read its messages yet. Keep the file as evidence with "
+             "'nocontact attach' (it is stored byte for byte), and take screenshots of the messages that matter")
+_OTHER_APPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (app, file name, a folder it sits in)
+    ("Snapchat", "chat_history.json", ("json",)),
+    ("Snapchat", "chat_history.html", ("html",)),
+    ("X (Twitter)", "direct-messages.js", ("data",)),
+    ("X (Twitter)", "direct-messages-group.js", ("data",)),
+    ("Google Chat", "messages.json", ("google chat",)),
+    ("Discord", "messages.json", ("messages",)),
+    ("Discord", "messages.csv", ("messages",)),
+)
+
 _SQLITE = b"SQLite format 3\x00"
 _TELEGRAM_MARKS = (b"<title>Exported Data</title>", b'class="page_wrap"')
 _FACEBOOK_MESSAGE_HTML = re.compile(r"message_\d+\.html?", re.IGNORECASE)
@@ -75,10 +90,14 @@ def advice_for(display: str, name: str, head: bytes) -> str | None:
     ``head`` its first bytes. ``None`` means nothing specific is known about it.
     """
     low = name.lower()
+    folders = _folders(display)
+    for app, file_name, places in _OTHER_APPS:
+        if low == file_name and any(place in folders for place in places):
+            return OTHER_APP.format(app=app)
     if low.endswith((".html", ".htm")):
         if any(mark in head for mark in _TELEGRAM_MARKS):
             return TELEGRAM_HTML
-        if _FACEBOOK_MESSAGE_HTML.fullmatch(low) and "messages" in _folders(display):
+        if _FACEBOOK_MESSAGE_HTML.fullmatch(low) and "messages" in folders:
             return FACEBOOK_HTML
         return None
     if _WHATSAPP_CRYPT.fullmatch(low):
