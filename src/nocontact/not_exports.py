@@ -28,7 +28,8 @@ TELEGRAM_HTML = (
     "In Telegram Desktop, export again and choose Format: \"Machine-readable JSON\" (Settings > Advanced > "
     "Export Telegram data, or in the chat, the ... menu > Export chat history), then import the new folder; "
     "it holds result.json. If messages were deleted after this export was made, keep it too: zip its folder "
-    "and add the zip with 'nocontact attach', which stores it byte for byte")
+    "and add the zip with 'nocontact attach' (in the app, as the file of an incident), which stores it byte "
+    "for byte")
 FACEBOOK_HTML = (
     "the HTML version of a Facebook or Instagram download; nocontact reads the JSON version. Ask for your "
     "information again (Accounts Center > Your information and permissions > Download your information), "
@@ -56,7 +57,8 @@ DOCUMENT = (
 #: Apps whose downloads hold messages nocontact does not read yet: (app, test on the file's name
 #: and folders). Said plainly, with how to keep the file as evidence meanwhile.
 OTHER_APP = ("{app}'s download: nocontact cannot read its messages yet. Keep the file as evidence with "
-             "'nocontact attach' (it is stored byte for byte), and take screenshots of the messages that matter")
+             "'nocontact attach' (in the app, as the file of an incident; it is stored byte for byte), and take "
+             "screenshots of the messages that matter")
 _OTHER_APPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # (app, file name, a folder it sits in)
     ("Snapchat", "chat_history.json", ("json",)),
