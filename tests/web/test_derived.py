@@ -179,3 +179,22 @@ def test_pages_say_they_are_still_counting_until_the_figures_are_ready(
     tl = unlocked.client.get("/documentation/timeline?flag=threat").text
     assert "Counting the entries" in tl and "<tbody>" not in tl
     assert "Counting" not in unlocked.client.get("/documentation/timeline").text
+
+
+def test_an_attempt_whose_time_a_correction_moves_past_the_boundary_counts_after_it(unlocked: Web) -> None:
+    """The count after the boundary reads only the rows from the boundary on, by their first stored
+    time; a correction that moves one across it must still be counted, as the analysis counts it."""
+    cache = DerivedCache()
+    with unlocked.vault() as v:
+        set_boundary(v, datetime(2026, 3, 3, 2, 15, tzinfo=UTC))
+        eid = log_incident(v, occurred=datetime(2026, 1, 5, 9, tzinfo=UTC), raw_time="2026-01-05 09:00",
+                           time_zone="UTC", channel="in_person", what="He waited by the car")
+        before, _ = cache.get(v, TODAY, wait_s=60)
+        revise(v, eid, {"occurred_at": "2026-04-05T09:00:00.000Z"}, "the month was wrong")
+        fig, current = cache.get(v, TODAY, wait_s=60)
+        case, b = current_case(v), current_boundary(v)
+        assert b is not None
+        rows = list(event_dicts(iter_events(v), case, b[0]))
+        want = count_attempts(rows, b[0], ZoneInfo(case.source_timezone or "UTC")).total.count
+    assert before is not None and fig is not None and current
+    assert fig.attempts_after_boundary == want == before.attempts_after_boundary + 1

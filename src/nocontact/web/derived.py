@@ -31,9 +31,10 @@ import hashlib
 import json
 import sys
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -181,6 +182,26 @@ def _rows(compact: list[_Compact]) -> Iterator[dict[str, Any]]:
         yield row
 
 
+def _from(ordered: list[_Compact], boundary: datetime, revisions: dict[int, dict[str, Any]]) -> list[_Compact]:
+    """The rows that can be after ``boundary``: those from just before it on, in ``occurred_us``
+    order, and any whose time a correction moved (``occurred_us`` keeps the time first stored).
+
+    ``count_attempts`` itself decides which are after; the millisecond of slack covers a time
+    stored to the millisecond.
+    """
+    start = bisect_left(ordered, (_micros_of(boundary) - 1000,))
+    moved = {eid for eid, fields in revisions.items() if "occurred_at" in fields}
+    return [t for t in ordered[:start] if t[1] in moved] + ordered[start:] if moved else ordered[start:]
+
+
+def _micros_of(t: datetime) -> int:
+    """Microseconds since the epoch, as ``occurred_us`` counts them."""
+    return (t - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -306,7 +327,7 @@ class DerivedCache:
         zone = _zone(case.source_timezone)
         now = datetime.combine(key.today, time(23, 59, 59), zone)
         every = count_attempts(_rows(ordered), None, zone)
-        after = count_attempts(_rows(ordered), boundary, zone) if boundary else every
+        after = count_attempts(_rows(_from(ordered, boundary, revisions)), boundary, zone) if boundary else every
         by_month: dict[str, int] = {}
         for day, fig in every.by_day.items():
             by_month[day[:7]] = by_month.get(day[:7], 0) + fig.count
