@@ -136,6 +136,8 @@ def test_the_command_tells_the_person_to_export_telegram_again_as_json(
     (tmp_path / "case.json").write_text(json.dumps(DEMO_CASE))
     assert run(capsys, monkeypatch, "case", "load", str(tmp_path / "case.json")).code == 0
     r = run(capsys, monkeypatch, "import", str(_telegram_html_export(tmp_path / "exports")))
+    assert "Nothing was imported: no file there is an export nocontact reads." in r.out
+    assert "Not imported: 4 file(s), with the reason:" in r.out
     assert "messages.html: Telegram's export in HTML" in r.out
     assert 'choose Format: "Machine-readable JSON"' in r.out
     events = run(capsys, monkeypatch, "events", "--format", "jsonl")

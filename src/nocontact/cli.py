@@ -558,8 +558,10 @@ def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 
             out.print(f"{again} {'record was' if again == 1 else 'records were'} already in the vault and "
                       f"{'was' if again == 1 else 'were'} not added again.")
     if skipped:
-        out.print(f"Not imported by themselves: {len(skipped):,} file(s), with the reason"
-                  + (" (import --json lists every file):" if len(skipped) > 10 else ":"))
+        if not summaries and not failed:
+            out.print("[bold]Nothing was imported[/bold]: no file there is an export nocontact reads.")
+        out.print(f"{'Not imported by themselves' if summaries else 'Not imported'}: {len(skipped):,} file(s), "
+                  "with the reason" + (" (import --json lists every file):" if len(skipped) > 10 else ":"))
         for sk in skipped_rows(skipped):
             out.print(f"  {escape(terminal_text(sk.place))}: {escape(terminal_text(sk.reason))}")
     if not summaries and not skipped and not failed:
