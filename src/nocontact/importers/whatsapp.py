@@ -35,9 +35,9 @@ Why the tricky parts are done as they are:
   ``image omitted``, localised) become ``AttachmentRef(included=False)``, or carry the bytes when
   the zip (or the folder, for a bare ``.txt``) holds the named file. Their ``digest_body`` is
   ``("media",)``, so a chat exported with its media and again without is one set of events
-  (dedupe form 4); media messages of one minute from one sender are told apart by their order. ``This message was deleted``
-  and the ``<This message was edited>`` suffix stay in the body as written and set ``extra``
-  flags ``deleted``/``edited``.
+  (dedupe form 4); media messages of one minute from one sender are told apart by their order.
+  ``This message was deleted`` and the ``<This message was edited>`` suffix stay in the body as
+  written and set ``extra`` flags ``deleted``/``edited``.
 * **Times** are naive wall-clock times read in ``ctx.source_timezone`` (SourceError when it is
   not set). Android headers have minute precision and stay at the minute. A wall time that
   happened twice (the hour the clocks go back) is the second one when the first would step back
@@ -56,10 +56,10 @@ Why the tricky parts are done as they are:
   its author is one of the user's names or phones. A chat is a group when it has more than two
   authors or group notices; otherwise its other party is the chat title from the file name
   ("WhatsApp Chat with X", without a " (1)" or " - Copy" that saving the file twice added, when
-  what remains is an author's or the ex's name) or the one author who is not the user. In a chat of two authors of
-  which the case names neither as the user (WhatsApp wrote their profile name), the author who
-  is not the other party (the title, or the ex by the case) is the user, and ``extra`` says so
-  (``direction_basis``, :data:`BY_PEER`).
+  what remains is an author's or the ex's name) or the one author who is not the user. In a
+  chat of two authors of which the case names neither as the user (WhatsApp wrote their profile
+  name), the author who is not the other party (the title, or the ex by the case) is the user,
+  and ``extra`` says so (``direction_basis``, :data:`BY_PEER`).
 """
 
 from __future__ import annotations
@@ -419,7 +419,7 @@ class _Reader:
         if chat.group or len(chat.authors) != 2 or any(is_user(a) for a in chat.authors):
             return None
         region = self.ctx.region
-        ex_names = {name_key(n) for n in self.ctx.case.ex.display_names()}
+        ex_names = {name_key(n) for n in self.ex_names}
         ex_phones = {normalise_phone(p, region) for p in self.ctx.case.ex.phones} - {""}
         title = name_key(chat.title) if chat.title is not None else None
 
