@@ -560,7 +560,7 @@ class _Reader:
             return bool(user_phones) and _PHONE_AUTHOR.match(author) is not None \
                 and normalise_phone(author, region) in user_phones
 
-        inferred_user: str | None = None
+        inferred_user: str | None = None  # is_user reads it: None while the case alone is asked
         inferred_user = self._user_by_peer(chat, is_user)
         other: Identifier | None = None
         if not chat.group:
