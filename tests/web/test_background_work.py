@@ -130,3 +130,33 @@ def test_while_an_import_runs_pages_say_so_and_a_change_is_refused_at_once(
     importing.join(20)
     assert done and done[0].status_code == 200
     assert "busy with" not in unlocked.client.get("/").text  # said only while it runs
+
+
+def test_the_import_page_can_ask_how_far_the_import_has_got(unlocked: Web, held: Held, tmp_path: Path) -> None:
+    """While an import runs, the page's script asks the app how far it is (the file being read);
+    before and after, nothing is running."""
+    assert unlocked.client.get("/documentation/import/progress").json() == {"working": False, "progress": ""}
+    chat = samples(tmp_path / "s")[CHAT]
+    importing, done = _in_thread(lambda: _upload(unlocked, chat))
+    assert held.started.wait(10)
+    asked, answer = _in_thread(lambda: unlocked.client.get("/documentation/import/progress"))
+    asked.join(10)
+    assert answer and answer[0].json() == {"working": True, "progress": f"Reading {CHAT}"}
+    held.release.set()
+    importing.join(20)
+    assert done and done[0].status_code == 200
+    assert unlocked.client.get("/documentation/import/progress").json() == {"working": False, "progress": ""}
+
+
+def test_the_messages_read_so_far_are_told_as_the_import_goes(unlocked: Web, tmp_path: Path) -> None:
+    """Each tick of the import says the file and how many messages and calls it has read."""
+    from nocontact.ingest import context_for_vault
+
+    heard: list[str] = []
+    chat = samples(tmp_path / "s")[CHAT]
+    with unlocked.vault() as v:
+        with chat.open("rb") as f:
+            blob = v.blobs.put_stream(f)
+        documentation._import_uploads(v, [(blob.name, chat.name, blob.size)], context_for_vault(v), heard.append)
+    assert heard[0] == f"Reading {CHAT}"
+    assert heard[-1].startswith(f"Reading {CHAT}: ") and heard[-1].endswith(" messages and calls so far")

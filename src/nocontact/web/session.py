@@ -33,6 +33,9 @@ class Session:
     #: What this session is doing on a worker thread (``background.py``), e.g. "an import"; pages
     #: say so, and changes are refused at once rather than waiting for the vault's writer lock.
     working: list[str] = field(default_factory=list)
+    #: How far the running import has got, in words ("Reading x.txt: 12,000 messages and calls so
+    #: far"), for the import page to show while it waits; "" when nothing is running.
+    progress: str = ""
 
     @property
     def unlocked(self) -> bool:

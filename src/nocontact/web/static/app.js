@@ -39,6 +39,19 @@
     if (!text) { return; }
     var status = form.querySelector("[data-busy-status]");
     if (status) { status.textContent = text; status.hidden = false; }
+    // How far it has got, asked of the app while the page waits (the file and the messages read so
+    // far), so a long import is seen to move. Shown outside the live region: a screen reader is
+    // told once that the import runs, not every second and a half. Leaving the page ends it.
+    var progress = form.getAttribute("data-progress");
+    var line = form.querySelector("[data-busy-progress]");
+    if (progress && line) {
+      window.setInterval(function () {
+        fetch(progress, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (p) { if (p && p.progress) { line.textContent = p.progress + "."; line.hidden = false; } })
+          .catch(function () {});
+      }, 1500);
+    }
     form.setAttribute("aria-busy", "true");
     window.setTimeout(function () {  // after the browser has taken the form's values
       Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {

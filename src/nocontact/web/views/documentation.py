@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from bisect import bisect_left
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlcipher3
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nocontact.analysis import FLAGS
@@ -84,7 +85,14 @@ async def upload(request: Request) -> Response:
     ctx = context_for_vault(v, date_order=order if order in ("DMY", "MDY") else None)
     uploads = [(up.info.name, up.filename, up.info.size) for up in f.files]
     s = session_of(request)
-    outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx), s, "an import")
+
+    def report(line: str) -> None:
+        s.progress = line
+
+    try:
+        outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx, report), s, "an import")
+    finally:
+        s.progress = ""
     if s.vault is not v:  # locked (quick exit, idle) while the import ran: it finished all the same
         return redirect(request, "/unlock")
     results, skipped, error, ask_order = outcome
@@ -100,11 +108,13 @@ async def upload(request: Request) -> Response:
                   ask_order=ask_order)
 
 
-def _import_uploads(v: Vault, uploads: list[tuple[str, str, int]], ctx: ImportContext
+def _import_uploads(v: Vault, uploads: list[tuple[str, str, int]], ctx: ImportContext,
+                    report: Callable[[str], None] = lambda line: None,
                     ) -> tuple[list[ImportSummary], list[Skipped], str | None, dict[str, str] | None]:
     """Import files uploaded together (on a worker thread, ``off_the_loop``): what was imported,
     what was skipped and why, the error to show, and the readings of a chat whose dates read
-    both ways (to ask how the phone writes dates)."""
+    both ways (to ask how the phone writes dates). ``report`` hears how far it has got, in words,
+    for the page that waits (``import_progress``)."""
     results: list[ImportSummary] = []
     skipped: list[Skipped] = []
     error: str | None = None
@@ -119,8 +129,13 @@ def _import_uploads(v: Vault, uploads: list[tuple[str, str, int]], ctx: ImportCo
                 skipped.append(item)
                 continue
             name = item.source.display
+            report(f"Reading {name}")
+
+            def tick(_done: int, _total: int, records: int, name: str = name) -> None:
+                report(f"Reading {name}: {records:,} messages and calls so far")
+
             try:
-                results.append(import_planned(v, item, ctx))
+                results.append(import_planned(v, item, ctx, progress=tick))
             except NeedsDateOrder as e:
                 error = _date_order_question(name, e.readings) or str(e)
                 ask_order = dict(e.readings) or {"DMY": "", "MDY": ""}
@@ -351,9 +366,16 @@ async def attachment(request: Request) -> Response:
     return blob_download(v, str(a["blob"]), display_name(a.get("name"), index))
 
 
+async def import_progress(request: Request) -> Response:
+    """How far this session's import has got, for its page to show while it waits (app.js)."""
+    s = session_of(request)
+    return JSONResponse({"working": bool(s.working), "progress": s.progress})
+
+
 ROUTES = [
     Route("/documentation", documentation, methods=["GET"]),
     Route("/documentation/import", upload, methods=["POST"]),
+    Route("/documentation/import/progress", import_progress, methods=["GET"]),
     Route("/documentation/incident", incident, methods=["POST"]),
     Route("/documentation/timeline", timeline, methods=["GET"]),
     Route("/documentation/event/{event_id:int}", event, methods=["GET"]),
