@@ -160,3 +160,27 @@ def test_the_messages_read_so_far_are_told_as_the_import_goes(unlocked: Web, tmp
         documentation._import_uploads(v, [(blob.name, chat.name, blob.size)], context_for_vault(v), heard.append)
     assert heard[0] == f"Reading {CHAT}"
     assert heard[-1].startswith(f"Reading {CHAT}: ") and heard[-1].endswith(" messages and calls so far")
+
+
+def test_reading_the_exports_again_says_how_many_it_has_read(unlocked: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nocontact.web.views.people as people
+    from nocontact.vault.importing import ImportSummary
+
+    first_read, go_on = threading.Event(), threading.Event()
+
+    def slow(_vault: Any, _ctx: Any) -> Iterator[ImportSummary]:
+        yield ImportSummary(source="sms.xml", format="sms_backup_restore_sms")
+        first_read.set()
+        go_on.wait(20)
+        yield ImportSummary(source="calls.xml", format="sms_backup_restore_calls")
+
+    monkeypatch.setattr(people, "reimport_stored", slow)
+    reading, done = _in_thread(lambda: unlocked.post("/documentation/people/again"))
+    assert first_read.wait(10)
+    asked, answer = _in_thread(lambda: unlocked.client.get("/documentation/import/progress"))
+    asked.join(10)
+    go_on.set()
+    reading.join(20)
+    assert answer and answer[0].json() == {"working": True, "progress": "1 export(s) read again so far"}
+    assert done and done[0].status_code == 200 and "Read 2 export(s) again" in done[0].text
+    assert unlocked.client.get("/documentation/import/progress").json()["progress"] == ""

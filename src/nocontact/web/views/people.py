@@ -21,6 +21,7 @@ from nocontact.ingest import context_for_vault
 from nocontact.summary_rows import not_theirs, summary_rows
 from nocontact.vault.events import current_case, save_case
 from nocontact.vault.importing import ImportSummary
+from nocontact.vault.store import Vault
 from nocontact.web.background import off_the_loop
 from nocontact.web.pages import Refused, form, redirect, render, session_of, vault_of, writable_vault
 
@@ -132,8 +133,19 @@ async def again(request: Request) -> Response:
 async def _read_again(request: Request) -> Response:
     v = writable_vault(request)
     ctx = context_for_vault(v)
-    outcome = await off_the_loop(v, lambda h: list(reimport_stored(h, ctx)),  # minutes, for many exports
-                                 session_of(request), "reading your exports again")
+    s = session_of(request)
+
+    def read(h: Vault) -> list[ImportSummary | tuple[str, str]]:
+        out: list[ImportSummary | tuple[str, str]] = []
+        for item in reimport_stored(h, ctx):  # minutes, for many exports: the page shows how far
+            out.append(item)
+            s.progress = f"{len(out):,} export(s) read again so far"
+        return out
+
+    try:
+        outcome = await off_the_loop(v, read, s, "reading your exports again")
+    finally:
+        s.progress = ""
     if session_of(request).vault is not v:  # locked meanwhile: the reading finished all the same
         return redirect(request, "/unlock")
     results = [item for item in outcome if isinstance(item, ImportSummary)]
