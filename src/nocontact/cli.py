@@ -495,6 +495,12 @@ def _import_with_progress(v: Vault, item: Any, ctx: Any, keep_unrelated: bool, q
         return import_planned(v, item, ctx, keep_unrelated=keep_unrelated, progress=tick)
 
 
+def _print_add_step(example: Any) -> None:
+    """The two commands that make someone named above theirs, shown for ``example``."""
+    out.print("If one of these is them, add it, then read your exports again (nothing is added twice):\n"
+              f"  {escape(terminal_text(example.command))}\n  nocontact import --again")
+
+
 def _print_not_theirs(summaries: list[Any]) -> None:
     """Name who was there when nothing read was theirs: most often, the ex under a name the case lacks."""
     for hint in not_theirs(summaries):
@@ -505,8 +511,7 @@ def _print_not_theirs(summaries: list[Any]) -> None:
             out.print(f"  {escape(terminal_text(p.value))} ({p.what}): {p.records:,}")
         if hint.more:
             out.print(f"  and {hint.more:,} more")
-        out.print("If one of these is them, add it, then read your exports again (nothing is added twice):\n"
-                  f"  {escape(terminal_text(hint.people[0].command))}\n  nocontact import --again")
+        _print_add_step(hint.people[0])
 
 
 def _print_unsaved(summaries: list[Any]) -> None:
@@ -521,8 +526,7 @@ def _print_unsaved(summaries: list[Any]) -> None:
                   f"{p.records:,}")
     if found.more:
         out.print(f"  and {found.more:,} more")
-    out.print("If one of these is them, add it, then read your exports again (nothing is added twice):\n"
-              f"  {escape(terminal_text(found.people[0].command))}\n  nocontact import --again")
+    _print_add_step(found.people[0])
 
 
 def _print_import_table(summaries: list[Any], skipped: list[Any], failed: int = 0) -> None:

@@ -31,7 +31,8 @@ from typing import Any
 
 from nocontact.vault.importing import ImportSummary
 
-__all__ = ["CapNote", "NotTheirs", "Person", "SkipRow", "SummaryRow", "Unsaved", "export_caps", "not_theirs",
+__all__ = ["CapNote", "NotTheirs", "Person", "SkipRow", "SummaryRow", "Unsaved", "export_cap", "export_caps",
+           "not_theirs",
            "skipped_rows", "summary_rows", "unsaved_numbers"]
 
 
@@ -231,16 +232,21 @@ class CapNote:
                 "export, screenshots or the phone itself.")
 
 
+def export_cap(fmt: str, entries: int) -> int | None:
+    """WhatsApp's export limit that a chat of ``entries`` lines (messages and notices) is about, or None."""
+    if fmt not in ONE_CHOSEN_CHAT:
+        return None
+    return next((cap for cap in WHATSAPP_CAPS if abs(entries - cap) <= cap * CAP_MARGIN), None)
+
+
 def export_caps(summaries: Iterable[ImportSummary]) -> list[CapNote]:
     """The WhatsApp chats read whose size is about one of WhatsApp's export limits."""
     out = []
     for s in summaries:
-        if s.format not in ONE_CHOSEN_CHAT:
-            continue
         entries = s.records_read + s.system_lines
-        for cap in WHATSAPP_CAPS:
-            if abs(entries - cap) <= cap * CAP_MARGIN:
-                out.append(CapNote(s.source, entries, cap))
+        cap = export_cap(s.format, entries)
+        if cap is not None:
+            out.append(CapNote(s.source, entries, cap))
     return out
 
 

@@ -31,9 +31,8 @@ from nocontact.eventlog import event_dicts
 from nocontact.identity import ExMatcher, normalise
 from nocontact.legal import Hotline, Jurisdiction, default_for_country, load_jurisdiction
 from nocontact.model import format_utc
-from nocontact.summary_rows import export_caps
+from nocontact.summary_rows import export_cap
 from nocontact.vault.events import StoredEvent, current_boundary, current_case, iter_events
-from nocontact.vault.importing import ImportSummary
 from nocontact.vault.store import Vault
 
 __all__ = [
@@ -727,13 +726,13 @@ def _cap_note(s: dict[str, Any]) -> str:
     """What the report says of a WhatsApp chat about as long as WhatsApp's export limit."""
     if s.get("records_read") is None:
         return ""
-    summary = ImportSummary(source=s["display"], format=s["format"], records_read=int(s["records_read"]),
-                            system_lines=int(s["system_lines"]))
-    for cap in export_caps([summary]):
-        return (f"; it holds {cap.entries:,} messages, about the most WhatsApp puts in one export ({cap.cap:,}), "
-                "and WhatsApp keeps the newest: messages from before its first one may exist that it does "
-                "not hold")
-    return ""
+    entries = int(s["records_read"]) + int(s["system_lines"])
+    cap = export_cap(s["format"], entries)
+    if cap is None:
+        return ""
+    return (f"; it holds {entries:,} messages, about the most WhatsApp puts in one export ({cap:,}), "
+            "and WhatsApp keeps the newest: messages from before its first one may exist that it does "
+            "not hold")
 
 
 def build_model(vault: Vault, *, redact_third_parties: bool = False, text: TextMode = "excerpt",

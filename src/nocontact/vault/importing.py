@@ -17,7 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlcipher3
@@ -114,6 +114,14 @@ class ImportSummary:
 #: How many different people ``ImportSummary.not_theirs`` counts; a mailbox can name thousands.
 NOT_THEIRS_LIMIT = 1000
 
+_K = TypeVar("_K")
+
+
+def _bump(counter: Counter[_K], key: _K) -> None:
+    """Count ``key``, unless it would be a new one past ``NOT_THEIRS_LIMIT``: memory stays flat."""
+    if key in counter or len(counter) < NOT_THEIRS_LIMIT:
+        counter[key] += 1
+
 
 def _count_not_theirs(counter: Counter[tuple[str, str, str]], rec: Record) -> None:
     """Count who a record not theirs was from (or, sent by the person, to).
@@ -126,9 +134,7 @@ def _count_not_theirs(counter: Counter[tuple[str, str, str]], rec: Record) -> No
     if who is None or who.kind in ("withheld", "party") or not who.value:
         return
     shown = "" if outgoing or who.kind == "name" else next((v for k, v in rec.extra if k == "from"), "")
-    key = (who.kind, who.value, shown)
-    if key in counter or len(counter) < NOT_THEIRS_LIMIT:
-        counter[key] += 1
+    _bump(counter, (who.kind, who.value, shown))
 
 
 #: Formats that say when a number is not saved on the phone: a WhatsApp author written as a number
@@ -157,19 +163,15 @@ def _count_unsaved(summary: ImportSummary, rec: Record, fmt: str, in_requests: b
         return
     if who.kind == "name" and fmt in ("facebook_messenger_json", "instagram_json"):
         if in_requests:
-            requests = summary.message_requests
-            if who.value in requests or len(requests) < NOT_THEIRS_LIMIT:
-                requests[who.value] += 1
+            _bump(summary.message_requests, who.value)
         return
-    counter = summary.unsaved_numbers
     if who.kind != "phone" or fmt not in _SAYS_UNSAVED:
         return
     if fmt.startswith("sms_backup_restore") and dict(rec.extra).get("contact_name") not in (None, "", "(Unknown)"):
         return
     if sum(c.isdigit() for c in who.value) < 7:  # a short code: a bank, a delivery, a sign-in code
         return
-    if who.value in counter or len(counter) < NOT_THEIRS_LIMIT:
-        counter[who.value] += 1
+    _bump(summary.unsaved_numbers, who.value)
 
 
 #: How an importer says it read local times in the zone the import was given (the case's, or

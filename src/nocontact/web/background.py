@@ -30,7 +30,8 @@ async def off_the_loop(vault: Vault, work: Callable[[Vault], T], session: Sessio
     """``work(handle)`` on a worker thread, with a handle of its own on ``vault``. With
     ``session`` and ``what`` ("an import": work that holds the vault's writer lock for long), the
     session's pages say what is running meanwhile and refuse changes at once (``writable_vault``)
-    rather than wait for the lock on the event loop."""
+    rather than wait for the lock on the event loop; what the work said of its progress
+    (``session.progress``) is cleared when it ends."""
     handle = vault.reader()
     # A thread can wait for another writer (a command-line import) as long as the CLI does.
     handle.default_lock_wait = Vault.default_lock_wait
@@ -42,3 +43,4 @@ async def off_the_loop(vault: Vault, work: Callable[[Vault], T], session: Sessio
         handle.close()
         if session is not None and what:
             session.working.remove(what)
+            session.progress = ""

@@ -89,10 +89,7 @@ async def upload(request: Request) -> Response:
     def report(line: str) -> None:
         s.progress = line
 
-    try:
-        outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx, report), s, "an import")
-    finally:
-        s.progress = ""
+    outcome = await off_the_loop(v, lambda h: _import_uploads(h, uploads, ctx, report), s, "an import")
     if s.vault is not v:  # locked (quick exit, idle) while the import ran: it finished all the same
         return redirect(request, "/unlock")
     results, skipped, error, ask_order = outcome

@@ -142,10 +142,7 @@ async def _read_again(request: Request) -> Response:
             s.progress = f"{len(out):,} export(s) read again so far"
         return out
 
-    try:
-        outcome = await off_the_loop(v, read, s, "reading your exports again")
-    finally:
-        s.progress = ""
+    outcome = await off_the_loop(v, read, s, "reading your exports again")
     if session_of(request).vault is not v:  # locked meanwhile: the reading finished all the same
         return redirect(request, "/unlock")
     results = [item for item in outcome if isinstance(item, ImportSummary)]
